@@ -1,0 +1,108 @@
+"""The domain kernel: DDD building blocks with no I/O.
+
+Value objects, typed identities, entities, aggregate roots, domain events with their registry,
+the error tree, ``Result`` helpers and specifications. This package depends on the standard
+library, pydantic and returns only; importing it never imports SQLAlchemy or a driver.
+"""
+
+from creativeflow_shared.domain._aggregate import AggregateRoot
+from creativeflow_shared.domain._clock import (
+    Clock,
+    FixedClock,
+    SystemClock,
+    current_clock,
+    use_clock,
+    utc_now,
+)
+from creativeflow_shared.domain._currency import Currency
+from creativeflow_shared.domain._email import Email
+from creativeflow_shared.domain._entity import Entity
+from creativeflow_shared.domain._errors import (
+    AlreadyExistsError,
+    BusinessRuleViolationError,
+    ConcurrencyConflictError,
+    CurrencyMismatchError,
+    FieldError,
+    ForbiddenError,
+    InvalidInputError,
+    KernelError,
+    NotFoundError,
+    UnauthorizedError,
+    UnavailableError,
+    UnknownEventTypeError,
+)
+from creativeflow_shared.domain._event import DomainEvent
+from creativeflow_shared.domain._event_registry import EventRegistry, Upcaster, event_registry
+from creativeflow_shared.domain._identity import Identity
+from creativeflow_shared.domain._money import Money
+from creativeflow_shared.domain._percentage import Percentage
+from creativeflow_shared.domain._result import at, collect, collect_async, combine, validate
+from creativeflow_shared.domain._specification import (
+    And,
+    Attribute,
+    Comparison,
+    IsNull,
+    Not,
+    Operator,
+    Or,
+    Specification,
+    comparable,
+    where,
+)
+from creativeflow_shared.domain._text import NonEmptyStr, Slug
+from creativeflow_shared.domain._time_range import TimeRange
+from creativeflow_shared.domain._uuid7 import uuid7
+from creativeflow_shared.domain._value_object import ScalarValue, ValueObject
+
+__all__ = [
+    "AggregateRoot",
+    "AlreadyExistsError",
+    "And",
+    "Attribute",
+    "BusinessRuleViolationError",
+    "Clock",
+    "Comparison",
+    "ConcurrencyConflictError",
+    "Currency",
+    "CurrencyMismatchError",
+    "DomainEvent",
+    "Email",
+    "Entity",
+    "EventRegistry",
+    "FieldError",
+    "FixedClock",
+    "ForbiddenError",
+    "Identity",
+    "InvalidInputError",
+    "IsNull",
+    "KernelError",
+    "Money",
+    "NonEmptyStr",
+    "Not",
+    "NotFoundError",
+    "Operator",
+    "Or",
+    "Percentage",
+    "ScalarValue",
+    "Slug",
+    "Specification",
+    "SystemClock",
+    "TimeRange",
+    "UnauthorizedError",
+    "UnavailableError",
+    "UnknownEventTypeError",
+    "Upcaster",
+    "ValueObject",
+    "at",
+    "collect",
+    "collect_async",
+    "combine",
+    "comparable",
+    "current_clock",
+    "event_registry",
+    "use_clock",
+    "utc_now",
+    "uuid7",
+    "validate",
+    "where",
+]

@@ -1,0 +1,44 @@
+"""Entities: objects with a lasting identity."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import override
+
+__all__ = ["Entity", "IdT"]
+
+IdT = TypeVar("IdT", bound=Hashable)
+
+
+class Entity(BaseModel, Generic[IdT]):
+    """An object defined by its identity rather than its attributes.
+
+    Two entities are equal when they have the same concrete type and the same ``id``, whatever
+    their other fields hold. Assignments are validated, so invariants declared as field types
+    and validators hold after every change; the ``id`` itself cannot be reassigned.
+
+    Examples:
+        >>> class Workspace(Entity[str]):
+        ...     name: str
+        >>> Workspace(id="w-1", name="Studio") == Workspace(id="w-1", name="Renamed")
+        True
+    """
+
+    model_config = ConfigDict(
+        validate_assignment=True, extra="forbid", revalidate_instances="never", defer_build=True
+    )
+
+    id: IdT = Field(frozen=True)
+
+    @override
+    def __eq__(self, other: object) -> bool:
+        if type(other) is type(self):
+            return bool(self.id == other.id)
+        return NotImplemented
+
+    @override
+    def __hash__(self) -> int:
+        return hash((type(self), self.id))

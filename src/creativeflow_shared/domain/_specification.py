@@ -1,0 +1,382 @@
+"""Specifications: composable business predicates that also compile to queries.
+
+A specification is a small expression tree (comparisons of attribute paths with values,
+joined by ``&``, ``|`` and ``~``). It evaluates in memory with SQL's three-valued logic, so a
+comparison with a missing (``None``) attribute is *unknown* rather than false, exactly as the
+same specification compiled to a SQL ``WHERE`` clause behaves.
+"""
+
+from __future__ import annotations
+
+import enum
+import operator
+import types
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Generic,
+    TypeGuard,
+    TypeVar,
+    Union,
+    cast,
+    final,
+    get_args,
+    get_origin,
+)
+
+from pydantic import BaseModel, RootModel, TypeAdapter
+from typing_extensions import override
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+__all__ = [
+    "And",
+    "Attribute",
+    "Comparison",
+    "IsNull",
+    "Not",
+    "Operator",
+    "Or",
+    "Specification",
+    "comparable",
+    "where",
+]
+
+T = TypeVar("T")
+
+
+class Operator(enum.Enum):
+    """The comparisons a specification can make."""
+
+    EQ = "=="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    IN = "in"
+
+
+_COMPARE: dict[Operator, Callable[[Any, Any], bool]] = {
+    Operator.EQ: operator.eq,
+    Operator.NE: operator.ne,
+    Operator.LT: operator.lt,
+    Operator.LE: operator.le,
+    Operator.GT: operator.gt,
+    Operator.GE: operator.ge,
+    Operator.IN: lambda actual, values: actual in values,
+}
+
+
+def comparable(value: object) -> object:
+    """Reduce a domain value to the primitive it is compared (and stored) as.
+
+    Scalar values and ids become the primitive they wrap, enums their value.
+
+    Examples:
+        >>> from creativeflow_shared.domain import Slug
+        >>> comparable(Slug("summer-sale"))
+        'summer-sale'
+    """
+    while True:
+        if isinstance(value, RootModel):
+            value = cast("RootModel[object]", value).root
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        else:
+            return value
+
+
+class Specification(ABC, Generic[T]):
+    """A predicate over candidates of type ``T``; combine with ``&``, ``|`` and ``~``.
+
+    Build leaves with :func:`where`; evaluate with :meth:`is_satisfied_by`.
+
+    Examples:
+        >>> from pydantic import BaseModel
+        >>> class Job(BaseModel):
+        ...     status: str
+        ...     credits: int
+        >>> job = where(Job)
+        >>> big_and_running = job.status.eq("running") & job.credits.ge(10)
+        >>> big_and_running.is_satisfied_by(Job(status="running", credits=12))
+        True
+        >>> (~big_and_running).is_satisfied_by(Job(status="running", credits=12))
+        False
+    """
+
+    @abstractmethod
+    def evaluate(self, candidate: T) -> bool | None:
+        """Return ``True``, ``False`` or ``None`` (unknown) as SQL's three-valued logic does."""
+
+    def is_satisfied_by(self, candidate: T) -> bool:
+        """Whether ``candidate`` satisfies the specification (unknown counts as no)."""
+        return self.evaluate(candidate) is True
+
+    def filter(self, candidates: Iterable[T]) -> list[T]:
+        """Return the candidates that satisfy the specification, in their order."""
+        return [candidate for candidate in candidates if self.evaluate(candidate) is True]
+
+    def __and__(self, other: Specification[T]) -> Specification[T]:
+        """Both must hold."""
+        return And(self, other)
+
+    def __or__(self, other: Specification[T]) -> Specification[T]:
+        """At least one must hold."""
+        return Or(self, other)
+
+    def __invert__(self) -> Specification[T]:
+        """The opposite (unknown stays unknown)."""
+        return Not(self)
+
+
+def _resolve(candidate: object, path: tuple[str, ...]) -> object:
+    value = candidate
+    for name in path:
+        if value is None:
+            return None
+        value = getattr(value, name)
+    return value
+
+
+@final
+@dataclass(frozen=True, slots=True, eq=True)
+class Comparison(Specification[T]):
+    """An attribute path compared with a value (or, for ``IN``, a tuple of values).
+
+    Attributes:
+        path: Attribute names from the candidate to the compared attribute.
+        operator: The comparison.
+        value: The primitive to compare with (see :func:`comparable`); a tuple for ``IN``.
+    """
+
+    path: tuple[str, ...]
+    operator: Operator
+    value: object
+
+    @override
+    def evaluate(self, candidate: T) -> bool | None:
+        actual = comparable(_resolve(candidate, self.path))
+        if actual is None:
+            return None
+        return _COMPARE[self.operator](actual, self.value)
+
+
+@final
+@dataclass(frozen=True, slots=True, eq=True)
+class IsNull(Specification[T]):
+    """Whether the attribute at ``path`` is missing (``None``); never unknown."""
+
+    path: tuple[str, ...]
+
+    @override
+    def evaluate(self, candidate: T) -> bool | None:
+        return _resolve(candidate, self.path) is None
+
+
+@final
+@dataclass(frozen=True, slots=True, eq=True)
+class And(Specification[T]):
+    """Both operands hold (false wins over unknown)."""
+
+    left: Specification[T]
+    right: Specification[T]
+
+    @override
+    def evaluate(self, candidate: T) -> bool | None:
+        left, right = self.left.evaluate(candidate), self.right.evaluate(candidate)
+        if left is False or right is False:
+            return False
+        return True if left and right else None
+
+
+@final
+@dataclass(frozen=True, slots=True, eq=True)
+class Or(Specification[T]):
+    """At least one operand holds (true wins over unknown)."""
+
+    left: Specification[T]
+    right: Specification[T]
+
+    @override
+    def evaluate(self, candidate: T) -> bool | None:
+        left, right = self.left.evaluate(candidate), self.right.evaluate(candidate)
+        if left is True or right is True:
+            return True
+        return False if left is False and right is False else None
+
+
+@final
+@dataclass(frozen=True, slots=True, eq=True)
+class Not(Specification[T]):
+    """The operand does not hold (unknown stays unknown)."""
+
+    operand: Specification[T]
+
+    @override
+    def evaluate(self, candidate: T) -> bool | None:
+        result = self.operand.evaluate(candidate)
+        return None if result is None else not result
+
+
+def _unwrap(annotation: object) -> tuple[object, bool]:
+    """Strip ``Annotated`` and ``Optional``; return the core type and whether it is optional."""
+    optional = False
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin is Union or origin is types.UnionType:
+            args = [arg for arg in get_args(annotation) if arg is not type(None)]
+            optional = optional or len(args) < len(get_args(annotation))
+            if len(args) != 1:
+                return annotation, optional
+            annotation = args[0]
+        else:
+            return annotation, optional
+
+
+def _name(model: object) -> str:
+    return getattr(model, "__name__", repr(model))
+
+
+def _is_model(annotation: object) -> TypeGuard[type[BaseModel]]:
+    return (
+        isinstance(annotation, type)
+        and issubclass(annotation, BaseModel)
+        and not issubclass(annotation, RootModel)
+    )
+
+
+@final
+class Attribute(Generic[T]):
+    """An attribute path of model ``T``, checked against the model's fields when built.
+
+    Reach nested fields with attribute access (or ``["name"]`` for names that clash with the
+    comparison methods); compare with :meth:`eq`, :meth:`lt`, :meth:`in_`, ... Values are
+    validated against the field's type, so the comparison is decided when the specification
+    is *defined*, never at query time.
+    """
+
+    __slots__ = ("_adapter", "_annotation", "_model", "_optional", "_path")
+
+    def __init__(self, model: type[T], path: tuple[str, ...], annotation: object) -> None:
+        """Point at ``path`` in ``model``; use :func:`where` rather than this directly."""
+        self._model = model
+        self._path = path
+        self._annotation, self._optional = _unwrap(annotation)
+        self._adapter: TypeAdapter[Any] | None = None
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The attribute names from the candidate to this attribute."""
+        return self._path
+
+    def __getattr__(self, name: str) -> Attribute[T]:
+        """Step into the nested field ``name``."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name: str) -> Attribute[T]:
+        """Step into the nested field ``name`` (for names that clash with methods)."""
+        annotation = self._annotation
+        if not _is_model(annotation):
+            where_ = ".".join((_name(self._model), *self._path))
+            msg = f"{where_} has no fields to select {name!r} from"
+            raise AttributeError(msg)
+        fields = annotation.model_fields
+        if name not in fields:
+            known = ", ".join(sorted(fields))
+            msg = f"{annotation.__name__} has no field {name!r}; known fields: {known}"
+            raise AttributeError(msg)
+        return Attribute(self._model, (*self._path, name), fields[name].annotation)
+
+    def _value(self, value: object) -> object:
+        if not self._path:
+            msg = "Compare a field of the model, e.g. where(Job).status.eq(...)"
+            raise TypeError(msg)
+        if value is None:
+            msg = "Compare with None through is_null() / is_not_null()"
+            raise TypeError(msg)
+        if self._adapter is None:
+            self._adapter = TypeAdapter(cast("Any", self._annotation))
+        return comparable(self._adapter.validate_python(value))
+
+    def _compare(self, op: Operator, value: object) -> Specification[T]:
+        return Comparison(self._path, op, self._value(value))
+
+    def eq(self, value: object) -> Specification[T]:
+        """The attribute equals ``value``."""
+        return self._compare(Operator.EQ, value)
+
+    def ne(self, value: object) -> Specification[T]:
+        """The attribute differs from ``value`` (unknown when the attribute is missing)."""
+        return self._compare(Operator.NE, value)
+
+    def lt(self, value: object) -> Specification[T]:
+        """The attribute is less than ``value``."""
+        return self._compare(Operator.LT, value)
+
+    def le(self, value: object) -> Specification[T]:
+        """The attribute is less than or equal to ``value``."""
+        return self._compare(Operator.LE, value)
+
+    def gt(self, value: object) -> Specification[T]:
+        """The attribute is greater than ``value``."""
+        return self._compare(Operator.GT, value)
+
+    def ge(self, value: object) -> Specification[T]:
+        """The attribute is greater than or equal to ``value``."""
+        return self._compare(Operator.GE, value)
+
+    def in_(self, values: Iterable[object]) -> Specification[T]:
+        """The attribute equals one of ``values``."""
+        return Comparison(self._path, Operator.IN, tuple(self._value(v) for v in values))
+
+    def is_null(self) -> Specification[T]:
+        """The attribute is missing (``None``)."""
+        self._check_optional()
+        return IsNull(self._path)
+
+    def is_not_null(self) -> Specification[T]:
+        """The attribute is present (not ``None``)."""
+        self._check_optional()
+        return Not(IsNull(self._path))
+
+    def _check_optional(self) -> None:
+        if not self._path or not self._optional:
+            msg = f"{'.'.join(self._path) or 'the model'} is not optional; it is never None"
+            raise TypeError(msg)
+
+    @override
+    def __repr__(self) -> str:
+        return f"where({_name(self._model)}).{'.'.join(self._path)}"
+
+
+def where(model: type[T]) -> Attribute[T]:
+    """Start a specification over the pydantic model ``model``.
+
+    Raises:
+        TypeError: If ``model`` is not a pydantic model class.
+
+    Examples:
+        >>> from pydantic import BaseModel
+        >>> class Job(BaseModel):
+        ...     status: str
+        >>> where(Job).status.eq("done").is_satisfied_by(Job(status="done"))
+        True
+        >>> where(Job).colour
+        Traceback (most recent call last):
+        ...
+        AttributeError: Job has no field 'colour'; known fields: status
+    """
+    candidate: object = model
+    if not _is_model(candidate):
+        msg = f"where() needs a pydantic model class, got {model!r}"
+        raise TypeError(msg)
+    return Attribute(model, (), model)

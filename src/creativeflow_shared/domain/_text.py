@@ -1,0 +1,65 @@
+"""Constrained text values: non-empty text and URL slugs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import StringConstraints
+
+from creativeflow_shared.domain._value_object import ScalarValue
+
+if TYPE_CHECKING:
+    from returns.result import Result
+
+    from creativeflow_shared.domain._errors import InvalidInputError
+
+__all__ = ["NonEmptyStr", "Slug"]
+
+_SLUG_MAX = 100
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+class NonEmptyStr(
+    ScalarValue[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]]
+):
+    """Text with at least one non-blank character; surrounding whitespace is removed.
+
+    Examples:
+        >>> NonEmptyStr("  a cat in a hat ").value
+        'a cat in a hat'
+        >>> NonEmptyStr.create("   ").failure().field_errors[0].type
+        'string_too_short'
+    """
+
+
+class Slug(
+    ScalarValue[
+        Annotated[
+            str,
+            StringConstraints(
+                min_length=1, max_length=_SLUG_MAX, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+            ),
+        ]
+    ]
+):
+    """A URL-safe name: lower-case ASCII letters and digits in words joined by single hyphens.
+
+    Examples:
+        >>> Slug("summer-sale-2026").value
+        'summer-sale-2026'
+        >>> Slug.from_text("Crème Brûlée: Summer Édition!").unwrap().value
+        'creme-brulee-summer-edition'
+    """
+
+    @classmethod
+    def from_text(cls, text: str) -> Result[Slug, InvalidInputError]:
+        """Derive a slug from free text: accents folded, other symbols turned into hyphens.
+
+        Returns:
+            ``Success`` with the slug, or ``Failure`` with an ``InvalidInputError`` when no
+            letter or digit is left or the slug would be longer than 100 characters.
+        """
+        folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+        return cls.create(_NOT_SLUG.sub("-", folded.lower()).strip("-"))
