@@ -54,7 +54,7 @@ def _known(code: str) -> str:
     return code
 
 
-class Currency(ScalarValue[Annotated[str, BeforeValidator(_upper), AfterValidator(_known)]]):
+class Currency(ScalarValue[str]):
     """An ISO 4217 currency, written as its three-letter code.
 
     Examples:
@@ -63,6 +63,8 @@ class Currency(ScalarValue[Annotated[str, BeforeValidator(_upper), AfterValidato
         >>> Currency.create("XYZ").failure().code
         'invalid_input'
     """
+
+    root: Annotated[str, BeforeValidator(_upper), AfterValidator(_known)]
 
     @property
     def code(self) -> str:

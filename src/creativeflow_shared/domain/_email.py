@@ -18,6 +18,10 @@ _MAX_LOCAL = 64
 
 
 def _check(address: str) -> str:
+    if not address.isascii():
+        # Checked before lower-casing: some non-ASCII letters lower-case to ASCII ones.
+        msg = "Only ASCII e-mail addresses are accepted"
+        raise ValueError(msg)
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         msg = "An e-mail address needs a local part, '@' and a domain"
@@ -33,15 +37,7 @@ def _check(address: str) -> str:
     return f"{local}@{domain}"
 
 
-class Email(
-    ScalarValue[
-        Annotated[
-            str,
-            StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
-            AfterValidator(_check),
-        ]
-    ]
-):
+class Email(ScalarValue[str]):
     """An e-mail address in the common ASCII ``local@domain`` form; the domain is lower-cased.
 
     Internationalised addresses (non-ASCII local parts or domains) are refused; quoted local
@@ -53,6 +49,12 @@ class Email(
         >>> Email.create("not-an-email").failure().code
         'invalid_input'
     """
+
+    root: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+        AfterValidator(_check),
+    ]
 
     @property
     def local_part(self) -> str:

@@ -8,12 +8,14 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import override
 
+from creativeflow_shared.domain._model_typing import EntityModelMetaclass
+
 __all__ = ["Entity", "IdT"]
 
 IdT = TypeVar("IdT", bound=Hashable)
 
 
-class Entity(BaseModel, Generic[IdT]):
+class Entity(BaseModel, Generic[IdT], metaclass=EntityModelMetaclass):
     """An object defined by its identity rather than its attributes.
 
     Two entities are equal when they have the same concrete type and the same ``id``, whatever

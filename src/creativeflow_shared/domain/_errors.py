@@ -104,12 +104,31 @@ class KernelError(Exception):
         return hash((type(self), self._message))
 
     @override
+    def __reduce__(self) -> tuple[object, ...]:
+        # Subclasses take their own constructor arguments, so rebuild from the state instead of
+        # calling ``type(self)(*self.args)``: pickling and ``copy`` then work for every error.
+        state = {k: v for k, v in self.__dict__.items() if k not in {"_message", "_details"}}
+        return (_restore, (type(self), self._message, dict(self._details), state))
+
+    @override
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self._message!r})"
 
     @override
     def __str__(self) -> str:
         return self._message
+
+
+def _restore(
+    cls: type[KernelError],
+    message: str,
+    details: dict[str, object],
+    state: dict[str, object],
+) -> KernelError:
+    error = cls.__new__(cls)
+    KernelError.__init__(error, message, details=details)
+    error.__dict__.update(state)
+    return error
 
 
 class NotFoundError(KernelError):
@@ -212,7 +231,8 @@ class InvalidInputError(KernelError):
         The offending input values are deliberately left out: they may hold secrets.
         """
         return InvalidInputError(
-            FieldError(tuple(e["loc"]), e["msg"], e["type"]) for e in error.errors()
+            FieldError(tuple(e["loc"]), e["msg"].removeprefix("Value error, "), e["type"])
+            for e in error.errors()
         )
 
     def prefixed(self, *loc: str | int) -> InvalidInputError:

@@ -10,6 +10,7 @@ from typing_extensions import override
 
 from creativeflow_shared.domain._clock import utc_now
 from creativeflow_shared.domain._event_registry import event_registry
+from creativeflow_shared.domain._model_typing import FrozenModelMetaclass
 from creativeflow_shared.domain._uuid7 import uuid7
 from creativeflow_shared.domain._validators import to_utc
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["DomainEvent"]
 
 
-class DomainEvent(BaseModel):
+class DomainEvent(BaseModel, metaclass=FrozenModelMetaclass):
     """A fact the domain records, named in the past tense (``GenerationRequested``).
 
     Subclasses name their stable wire type and schema version in the class statement; the

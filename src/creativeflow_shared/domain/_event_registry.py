@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import copy
-import json
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, cast
 
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, create_model
-from pydantic_core import from_json
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic_core import from_json, to_json
 from returns.result import Failure, Result, Success
 
-from creativeflow_shared.domain._errors import InvalidInputError, UnknownEventTypeError
+from creativeflow_shared.domain._errors import (
+    FieldError,
+    InvalidInputError,
+    UnknownEventTypeError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -25,7 +28,9 @@ __all__ = ["EventRegistry", "Upcaster", "event_registry"]
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 U = TypeVar("U", bound=Upcaster)
 
-_ENVELOPE_KEYS = frozenset({"event_type", "schema_version", "payload"})
+_ENVELOPE_ORDER = ("event_type", "schema_version", "payload")
+_ENVELOPE_KEYS = frozenset(_ENVELOPE_ORDER)
+_MISSING = object()
 # Dynamic ``Literal[...]`` and ``Union[...]`` forms are built from runtime values on purpose.
 _literal = cast("Any", Literal)
 _union = cast("Any", Union)
@@ -34,6 +39,27 @@ _annotated = cast("Any", Annotated)
 
 def _invalid(message: str, *loc: str | int) -> Failure[InvalidInputError]:
     return Failure(InvalidInputError.single(message, loc=loc))
+
+
+def _part_errors(event_type: object, schema_version: object, payload: object) -> list[FieldError]:
+    """Check the three parts of a stored event, reporting every problem at once."""
+    checks = (
+        ("event_type", event_type, isinstance(event_type, str), "a string"),
+        (
+            "schema_version",
+            schema_version,
+            type(schema_version) is int and schema_version >= 1,
+            "an integer >= 1",
+        ),
+        ("payload", payload, isinstance(payload, dict), "a JSON object"),
+    )
+    return [
+        FieldError((key,), "Field required", "missing")
+        if value is _MISSING
+        else FieldError((key,), f"{key} must be {expected}", "type_error")
+        for key, value, valid, expected in checks
+        if not valid
+    ]
 
 
 class EventRegistry:
@@ -161,7 +187,7 @@ class EventRegistry:
             msg = f"{event_class.__qualname__} is not registered in this registry"
             raise LookupError(msg)
         header = (
-            f'{{"event_type":{json.dumps(event_class.event_type)},'
+            f'{{"event_type":{to_json(event_class.event_type).decode()},'
             f'"schema_version":{event_class.schema_version},"payload":'
         ).encode()
         self._headers[event_class] = header
@@ -178,7 +204,7 @@ class EventRegistry:
         adapter = self._adapter or self._build_adapter()
         if adapter is not None and isinstance(data, str | bytes | bytearray):
             try:
-                return Success(adapter.validate_json(data).payload)
+                return Success(adapter.validator.validate_json(data).payload)
             except ValidationError:
                 pass  # older versions and bad input take the slower path that explains why
         return self._read_envelope(data)
@@ -192,39 +218,33 @@ class EventRegistry:
             ``Success`` with the event, or ``Failure`` with an ``InvalidInputError``
             (``UnknownEventTypeError`` for unknown types or versions).
         """
-        resolved = self._resolve(event_type, schema_version)
-        if not isinstance(payload, dict):
-            return _invalid("payload must be a JSON object", "payload")
-        if isinstance(resolved, Failure):
-            return resolved
-        event_class = resolved.unwrap()
-        payload = cast("dict[str, Any]", payload)
+        problems = _part_errors(event_type, schema_version, payload)
+        if problems:
+            return Failure(InvalidInputError(problems))
+        name, version = cast("str", event_type), cast("int", schema_version)
+        event_class = self._classes.get(name)
+        if event_class is None:
+            return Failure(UnknownEventTypeError(name))
+        if version > event_class.schema_version:
+            reason = f"schema version {version} is newer than {event_class.schema_version}"
+            return Failure(UnknownEventTypeError(name, reason))
         upcast = self._upcast(
-            event_class.event_type, cast("int", schema_version), event_class.schema_version, payload
+            name, version, event_class.schema_version, cast("dict[str, Any]", payload)
         )
         if isinstance(upcast, Failure):
             return upcast
         return self._validate(event_class, upcast.unwrap())
 
-    def _resolve(
-        self, event_type: object, schema_version: object
-    ) -> Result[type[DomainEvent], InvalidInputError]:
-        if not isinstance(event_type, str):
-            return _invalid("event_type must be a string", "event_type")
-        if type(schema_version) is not int or schema_version < 1:
-            return _invalid("schema_version must be an integer >= 1", "schema_version")
-        event_class = self._classes.get(event_type)
-        if event_class is None:
-            return Failure(UnknownEventTypeError(event_type))
-        if schema_version > event_class.schema_version:
-            reason = f"schema version {schema_version} is newer than {event_class.schema_version}"
-            return Failure(UnknownEventTypeError(event_type, reason))
-        return Success(event_class)
-
     def _upcast(
         self, event_type: str, version: int, target: int, payload: Mapping[str, Any]
     ) -> Result[dict[str, Any], InvalidInputError]:
-        current = copy.deepcopy(dict(payload))
+        if version == target:
+            return Success(dict(payload))
+        try:
+            # Upcasters may change the payload in place; the caller's data must stay untouched.
+            current = copy.deepcopy(dict(payload))
+        except RecursionError:
+            return _invalid("The payload is nested too deeply to upcast", "payload")
         for step in range(version, target):
             upcaster = self._upcasters.get((event_type, step))
             if upcaster is None:
@@ -232,7 +252,7 @@ class EventRegistry:
                 return Failure(UnknownEventTypeError(event_type, reason))
             try:
                 upcast = cast("object", upcaster(current))
-            except (LookupError, TypeError, ValueError) as exc:
+            except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError) as exc:
                 # The stored payload does not have the shape the upcaster expects.
                 return _invalid(f"cannot upcast from version {step}: {exc}", "payload")
             if not isinstance(upcast, dict):
@@ -254,6 +274,11 @@ class EventRegistry:
     def _read_envelope(self, data: object) -> Result[DomainEvent, InvalidInputError]:
         if not isinstance(data, str | bytes | bytearray):
             return _invalid("A serialized event must be JSON text")
+        if isinstance(data, str):
+            try:
+                data = data.encode()
+            except UnicodeEncodeError:  # lone surrogates: not text any JSON parser accepts
+                return _invalid("A serialized event must be valid Unicode text")
         try:
             envelope = from_json(data)
         except ValueError as exc:
@@ -262,17 +287,13 @@ class EventRegistry:
             return _invalid("A serialized event must be a JSON object")
         envelope = cast("dict[str, Any]", envelope)
         problems = [
-            InvalidInputError.single("missing", loc=(key,), error_type="missing")
-            for key in sorted(_ENVELOPE_KEYS - envelope.keys())
-        ] + [
-            InvalidInputError.single("unexpected", loc=(key,), error_type="extra_forbidden")
+            FieldError((key,), "Extra inputs are not permitted", "extra_forbidden")
             for key in sorted(envelope.keys() - _ENVELOPE_KEYS)
         ]
+        problems += _part_errors(*(envelope.get(key, _MISSING) for key in _ENVELOPE_ORDER))
         if problems:
-            return Failure(problems[0].merge(*problems[1:]))
-        return self.from_payload(
-            envelope["event_type"], envelope["schema_version"], envelope["payload"]
-        )
+            return Failure(InvalidInputError(problems))
+        return self.from_payload(*(envelope[key] for key in _ENVELOPE_ORDER))
 
     def _build_adapter(self) -> TypeAdapter[Any] | None:
         # One discriminated union over per-type envelopes lets pydantic-core pick the class and
@@ -280,22 +301,27 @@ class EventRegistry:
         with self._lock:
             if self._adapter is not None or not self._classes:
                 return self._adapter
-            envelopes = tuple(
-                create_model(
-                    f"{event_class.__name__}Envelope",
-                    __config__=ConfigDict(extra="forbid"),
-                    event_type=(_literal[event_class.event_type], ...),
-                    schema_version=(_literal[event_class.schema_version], ...),
-                    payload=(event_class, ...),
-                )
-                for event_class in self._classes.values()
-            )
+            envelopes = tuple(_envelope(event_class) for event_class in self._classes.values())
             if len(envelopes) == 1:
                 self._adapter = TypeAdapter(envelopes[0])
             else:
                 union = _annotated[_union[envelopes], Field(discriminator="event_type")]
                 self._adapter = TypeAdapter(union)
             return self._adapter
+
+
+def _envelope(event_class: type[DomainEvent]) -> type[BaseModel]:
+    """Build the wire envelope model that holds the current version of ``event_class``."""
+    version = event_class.schema_version
+    return create_model(
+        f"{event_class.__name__}Envelope",
+        __config__=ConfigDict(extra="forbid"),
+        event_type=(_literal[event_class.event_type], ...),
+        # A strict int pinned to the current version: JSON ``true`` or ``1.0`` is not version
+        # 1 (a ``Literal`` would accept both).
+        schema_version=(int, Field(strict=True, ge=version, le=version)),
+        payload=(event_class, ...),
+    )
 
 
 #: The registry every ``DomainEvent`` subclass joins when it is defined.

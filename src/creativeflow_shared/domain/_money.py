@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
@@ -59,6 +59,23 @@ class Money(ValueObject):
         return quantized
 
     @classmethod
+    def of(cls, amount: Decimal | int | str, currency: Currency | str) -> Money:
+        """Build an amount from a decimal string, int or ``Decimal`` and a currency code.
+
+        The typed shorthand for ``Money(currency=..., amount=...)``, whose fields a type
+        checker expects as ``Currency`` and ``Decimal``.
+
+        Raises:
+            pydantic.ValidationError: If the amount or currency is invalid; use
+                :meth:`create` for untrusted input.
+
+        Examples:
+            >>> Money.of("10.5", "EUR")
+            Money(currency=Currency(root='EUR'), amount=Decimal('10.50'))
+        """
+        return cls.model_validate({"currency": currency, "amount": amount})
+
+    @classmethod
     def zero(cls, currency: Currency | str) -> Money:
         """Return nothing of ``currency``."""
         return cls(currency=Currency.model_validate(currency), amount=Decimal(0))
@@ -84,6 +101,10 @@ class Money(ValueObject):
 
         Returns:
             ``Success`` with the sum, or ``Failure`` with ``CurrencyMismatchError``.
+
+        Raises:
+            pydantic.ValidationError: If the sum reaches a quadrillion units (a bug, not a
+                business case).
         """
         if other.currency != self.currency:
             return Failure(CurrencyMismatchError(self.currency.code, other.currency.code))
@@ -94,6 +115,9 @@ class Money(ValueObject):
 
         Returns:
             ``Success`` with the difference, or ``Failure`` with ``CurrencyMismatchError``.
+
+        Raises:
+            pydantic.ValidationError: If the difference reaches a quadrillion units.
         """
         return self.add(other.negate())
 
@@ -112,7 +136,14 @@ class Money(ValueObject):
             >>> Money(currency="EUR", amount="10.00").multiply(Decimal("0.125")).amount
             Decimal('1.25')
         """
-        product = self.amount * factor
+        factor = Decimal(factor)
+        if not factor.is_finite():
+            msg = f"Cannot multiply an amount by {factor}"
+            raise ValueError(msg)
+        with localcontext() as exact:
+            # Enough precision for the exact product, so it is rounded once, to minor units.
+            exact.prec = len(self.amount.as_tuple().digits) + len(factor.as_tuple().digits) + 1
+            product = self.amount * factor
         if not -_LIMIT < product < _LIMIT:
             msg = f"{product} is outside the supported range of amounts"
             raise ValueError(msg)

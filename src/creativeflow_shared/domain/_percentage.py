@@ -15,15 +15,7 @@ __all__ = ["Percentage"]
 _HUNDRED = Decimal(100)
 
 
-class Percentage(
-    ScalarValue[
-        Annotated[
-            Decimal,
-            BeforeValidator(refuse_float),
-            Field(ge=0, le=100, allow_inf_nan=False, max_digits=12),
-        ]
-    ]
-):
+class Percentage(ScalarValue[Decimal]):
     """A share of a whole, from 0 to 100 inclusive, as an exact decimal.
 
     Examples:
@@ -32,6 +24,12 @@ class Percentage(
         >>> Percentage.create("120").failure().field_errors[0].type
         'less_than_equal'
     """
+
+    root: Annotated[
+        Decimal,
+        BeforeValidator(refuse_float),
+        Field(ge=0, le=100, allow_inf_nan=False, max_digits=12),
+    ]
 
     @property
     def fraction(self) -> Decimal:

@@ -145,7 +145,8 @@ async def collect_async(awaitables: Iterable[Awaitable[Result[T, E]]]) -> Result
         ``Success`` with all values in the order given, or ``Failure`` with all errors.
 
     Examples:
-        >>>         >>> from returns.result import Success
+        >>> import asyncio
+        >>> from returns.result import Success
         >>> async def one() -> Result[int, str]:
         ...     return Success(1)
         >>> asyncio.run(collect_async([one(), one()]))

@@ -12,7 +12,6 @@ import enum
 import operator
 import types
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
     Annotated,
@@ -109,6 +108,37 @@ class Specification(ABC, Generic[T]):
         False
     """
 
+    # Nodes are small immutable records; plain slotted classes keep the domain's import cheap
+    # (dataclasses are generated with exec, which costs about a millisecond each).
+    __slots__: tuple[str, ...] = ()
+
+    def _init(self, **fields: object) -> None:
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    @override
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"{type(self).__name__} is immutable"
+        raise AttributeError(msg)
+
+    @override
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    @override
+    def __hash__(self) -> int:
+        return hash((type(self), self._fields()))
+
+    @override
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
     @abstractmethod
     def evaluate(self, candidate: T) -> bool | None:
         """Return ``True``, ``False`` or ``None`` (unknown) as SQL's three-valued logic does."""
@@ -144,7 +174,6 @@ def _resolve(candidate: object, path: tuple[str, ...]) -> object:
 
 
 @final
-@dataclass(frozen=True, slots=True, eq=True)
 class Comparison(Specification[T]):
     """An attribute path compared with a value (or, for ``IN``, a tuple of values).
 
@@ -154,12 +183,18 @@ class Comparison(Specification[T]):
         value: The primitive to compare with (see :func:`comparable`); a tuple for ``IN``.
     """
 
+    __slots__ = ("operator", "path", "value")
     path: tuple[str, ...]
     operator: Operator
     value: object
 
+    def __init__(self, path: tuple[str, ...], operator: Operator, value: object) -> None:
+        """Compare the attribute at ``path`` with ``value`` using ``operator``."""
+        self._init(path=path, operator=operator, value=value)
+
     @override
     def evaluate(self, candidate: T) -> bool | None:
+        """Compare the attribute with the value; unknown when the attribute is missing."""
         actual = comparable(_resolve(candidate, self.path))
         if actual is None:
             return None
@@ -167,27 +202,37 @@ class Comparison(Specification[T]):
 
 
 @final
-@dataclass(frozen=True, slots=True, eq=True)
 class IsNull(Specification[T]):
     """Whether the attribute at ``path`` is missing (``None``); never unknown."""
 
+    __slots__ = ("path",)
     path: tuple[str, ...]
+
+    def __init__(self, path: tuple[str, ...]) -> None:
+        """Test the attribute at ``path``."""
+        self._init(path=path)
 
     @override
     def evaluate(self, candidate: T) -> bool | None:
+        """Whether the attribute is missing."""
         return _resolve(candidate, self.path) is None
 
 
 @final
-@dataclass(frozen=True, slots=True, eq=True)
 class And(Specification[T]):
     """Both operands hold (false wins over unknown)."""
 
+    __slots__ = ("left", "right")
     left: Specification[T]
     right: Specification[T]
 
+    def __init__(self, left: Specification[T], right: Specification[T]) -> None:
+        """Join two specifications."""
+        self._init(left=left, right=right)
+
     @override
     def evaluate(self, candidate: T) -> bool | None:
+        """Kleene conjunction of the two operands."""
         left, right = self.left.evaluate(candidate), self.right.evaluate(candidate)
         if left is False or right is False:
             return False
@@ -195,15 +240,20 @@ class And(Specification[T]):
 
 
 @final
-@dataclass(frozen=True, slots=True, eq=True)
 class Or(Specification[T]):
     """At least one operand holds (true wins over unknown)."""
 
+    __slots__ = ("left", "right")
     left: Specification[T]
     right: Specification[T]
 
+    def __init__(self, left: Specification[T], right: Specification[T]) -> None:
+        """Offer two alternatives."""
+        self._init(left=left, right=right)
+
     @override
     def evaluate(self, candidate: T) -> bool | None:
+        """Kleene disjunction of the two operands."""
         left, right = self.left.evaluate(candidate), self.right.evaluate(candidate)
         if left is True or right is True:
             return True
@@ -211,14 +261,19 @@ class Or(Specification[T]):
 
 
 @final
-@dataclass(frozen=True, slots=True, eq=True)
 class Not(Specification[T]):
     """The operand does not hold (unknown stays unknown)."""
 
+    __slots__ = ("operand",)
     operand: Specification[T]
+
+    def __init__(self, operand: Specification[T]) -> None:
+        """Negate ``operand``."""
+        self._init(operand=operand)
 
     @override
     def evaluate(self, candidate: T) -> bool | None:
+        """Kleene negation of the operand."""
         result = self.operand.evaluate(candidate)
         return None if result is None else not result
 
@@ -355,7 +410,7 @@ class Attribute(Generic[T]):
 
     @override
     def __repr__(self) -> str:
-        return f"where({_name(self._model)}).{'.'.join(self._path)}"
+        return f"where({_name(self._model)})" + "".join(f".{name}" for name in self._path)
 
 
 def where(model: type[T]) -> Attribute[T]:

@@ -18,12 +18,11 @@ if TYPE_CHECKING:
 __all__ = ["NonEmptyStr", "Slug"]
 
 _SLUG_MAX = 100
+_SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-class NonEmptyStr(
-    ScalarValue[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]]
-):
+class NonEmptyStr(ScalarValue[str]):
     """Text with at least one non-blank character; surrounding whitespace is removed.
 
     Examples:
@@ -33,17 +32,10 @@ class NonEmptyStr(
         'string_too_short'
     """
 
+    root: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-class Slug(
-    ScalarValue[
-        Annotated[
-            str,
-            StringConstraints(
-                min_length=1, max_length=_SLUG_MAX, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-            ),
-        ]
-    ]
-):
+
+class Slug(ScalarValue[str]):
     """A URL-safe name: lower-case ASCII letters and digits in words joined by single hyphens.
 
     Examples:
@@ -53,6 +45,13 @@ class Slug(
         'creme-brulee-summer-edition'
     """
 
+    root: Annotated[
+        str,
+        StringConstraints(
+            min_length=1, max_length=_SLUG_MAX, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+        ),
+    ]
+
     @classmethod
     def from_text(cls, text: str) -> Result[Slug, InvalidInputError]:
         """Derive a slug from free text: accents folded, other symbols turned into hyphens.
@@ -61,5 +60,11 @@ class Slug(
             ``Success`` with the slug, or ``Failure`` with an ``InvalidInputError`` when no
             letter or digit is left or the slug would be longer than 100 characters.
         """
-        folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-        return cls.create(_NOT_SLUG.sub("-", folded.lower()).strip("-"))
+        decomposed = unicodedata.normalize("NFKD", str(text)).casefold()
+        # Accents (combining marks) vanish; any other non-ASCII symbol separates words.
+        folded = "".join(
+            char if char.isascii() else "-"
+            for char in decomposed
+            if not unicodedata.combining(char)
+        )
+        return cls.create(_NOT_SLUG.sub("-", folded).strip("-"))

@@ -24,7 +24,7 @@ class TimeRange(ValueObject):
     (an empty range) but never precede it.
 
     Examples:
-        >>> from datetime import UTC
+        >>> from datetime import UTC, datetime
         >>> day = TimeRange(
         ...     start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 1, 2, tzinfo=UTC)
         ... )
@@ -51,6 +51,15 @@ class TimeRange(ValueObject):
         """Whether the aware ``instant`` falls in ``[start, end)``."""
         return self.start <= instant < self.end
 
+    @property
+    def is_empty(self) -> bool:
+        """Whether the range holds no instant (``start == end``)."""
+        return self.start == self.end
+
     def overlaps(self, other: TimeRange) -> bool:
-        """Whether the two ranges share at least one instant."""
-        return self.start < other.end and other.start < self.end
+        """Whether the two ranges share at least one instant (an empty range shares none)."""
+        return (
+            self.start < other.end
+            and other.start < self.end
+            and not (self.is_empty or other.is_empty)
+        )

@@ -9,13 +9,17 @@ from returns.result import Failure, Result, Success
 from typing_extensions import override
 
 from creativeflow_shared.domain._errors import InvalidInputError
+from creativeflow_shared.domain._model_typing import (
+    FrozenModelMetaclass,
+    FrozenRootModelMetaclass,
+)
 
 __all__ = ["ScalarValue", "ValueObject"]
 
 T = TypeVar("T")
 
 
-class ValueObject(BaseModel):
+class ValueObject(BaseModel, metaclass=FrozenModelMetaclass):  # noqa: PLW1641 (pydantic generates the hash; see below)
     """A frozen value with several fields, equal to another of its exact type with equal fields.
 
     Construct with keyword arguments (an invalid value raises pydantic's ``ValidationError``)
@@ -54,12 +58,12 @@ class ValueObject(BaseModel):
             return self.__dict__ == other.__dict__
         return NotImplemented
 
-    @override
-    def __hash__(self) -> int:
-        return hash((type(self), *self.__dict__.values()))
+    # No ``__hash__`` here on purpose: pydantic gives every frozen subclass a hash over its
+    # fields, which agrees with ``__eq__`` above (``extra="forbid"`` keeps ``__dict__`` to the
+    # fields) and is faster than anything written in Python.
 
 
-class ScalarValue(RootModel[T]):
+class ScalarValue(RootModel[T], metaclass=FrozenRootModelMetaclass):
     """A frozen value that wraps one primitive and serializes to it.
 
     Construct positionally (an invalid value raises pydantic's ``ValidationError``) or with

@@ -1,0 +1,183 @@
+"""One entry point for every development task; needs nothing but Python 3.11+.
+
+Each command first makes sure a virtual environment exists and matches the pinned
+constraints (creating or refreshing it when needed), then runs the task inside it::
+
+    python3 scripts/dev.py demo     # run the example scenario
+    python3 scripts/dev.py test     # run the whole test suite with branch coverage
+    python3 scripts/dev.py check    # run every quality gate (lint, types, layers, docs)
+    python3 scripts/dev.py bench    # run the ratio benchmarks
+    python3 scripts/dev.py lock     # re-pin requirements/constraints.txt from a fresh resolve
+
+``--venv DIR`` picks another environment (e.g. one per interpreter in CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
+STAMP_NAME = ".creativeflow-env"
+MIN_PYTHON = (3, 11)
+
+
+def _say(message: str) -> None:
+    print(f"[dev] {message}", flush=True)
+
+
+def _bin(env: Path, tool: str) -> Path:
+    scripts = "Scripts" if os.name == "nt" else "bin"
+    return env / scripts / tool
+
+
+def _fingerprint(with_constraints: bool) -> str:  # noqa: FBT001 (internal helper)
+    digest = hashlib.sha256(sys.version.encode())
+    digest.update((ROOT / "pyproject.toml").read_bytes())
+    if with_constraints and CONSTRAINTS.exists():
+        digest.update(CONSTRAINTS.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_env(env: Path, *, pinned: bool = True) -> Path:
+    """Create or refresh the environment so that it matches pyproject and the constraints."""
+    stamp = env / STAMP_NAME
+    wanted = _fingerprint(pinned)
+    if stamp.exists() and stamp.read_text() == wanted:
+        return env
+    python = _bin(env, "python")
+    if not python.exists():
+        _say(f"creating virtual environment {env.name} with Python {sys.version.split()[0]}")
+        venv.EnvBuilder(with_pip=True, clear=True).create(env)
+    _say("installing the project and its development tools (first run takes a minute)")
+    started = time.monotonic()
+    _run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    install = [python, "-m", "pip", "install", "--quiet", "--editable", f"{ROOT}[dev]"]
+    if pinned and CONSTRAINTS.exists():
+        install[4:4] = ["--constraint", str(CONSTRAINTS)]
+    _run(install)
+    stamp.write_text(wanted)
+    _say(f"environment ready in {time.monotonic() - started:.0f} s")
+    return env
+
+
+def _run(command: list[str | Path], *, env: dict[str, str] | None = None) -> None:
+    completed = subprocess.run([str(part) for part in command], cwd=ROOT, env=env, check=False)
+    if completed.returncode != 0:
+        _say(f"failed ({completed.returncode}): {' '.join(map(str, command))}")
+        sys.exit(completed.returncode)
+
+
+def _tool(env: Path, tool: str, *args: str) -> list[str | Path]:
+    return [_bin(env, tool), *args]
+
+
+def cmd_demo(env: Path, extra: list[str]) -> None:
+    """Run the example scenario end to end."""
+    _run(_tool(env, "python", "examples/domain_walkthrough.py", *extra))
+
+
+def cmd_test(env: Path, extra: list[str]) -> None:
+    """Run the test suite (unit, property, contract, docs) with 100 % branch coverage."""
+    _run(
+        _tool(
+            env,
+            "pytest",
+            "src/creativeflow_shared",
+            "tests",
+            "--cov",
+            "--cov-branch",
+            "--cov-report=term-missing:skip-covered",
+            "--cov-fail-under=100",
+            *extra,
+        )
+    )
+
+
+GATES: list[tuple[str, list[str]]] = [
+    ("ruff check", ["ruff", "check", "."]),
+    ("ruff format", ["ruff", "format", "--check", "."]),
+    ("mypy --strict", ["mypy"]),
+    ("pyright", ["pyright"]),
+    ("import layers", ["lint-imports"]),
+    ("docstring coverage", ["interrogate", "src"]),
+    ("docs build", ["mkdocs", "build", "--strict", "--site-dir", "build/site"]),
+]
+
+
+def cmd_check(env: Path, extra: list[str]) -> None:
+    """Run every quality gate; stop at the first that fails."""
+    selected = [gate for gate in GATES if not extra or gate[0].split()[0] in extra]
+    # The docs theme prints a banner about its successor on every build; keep logs readable.
+    quiet = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    for name, (tool, *args) in selected:
+        _say(f"gate: {name}")
+        started = time.monotonic()
+        _run(_tool(env, tool, *args), env=quiet)
+        _say(f"gate: {name} passed in {time.monotonic() - started:.1f} s")
+
+
+def cmd_bench(env: Path, extra: list[str]) -> None:
+    """Run the ratio benchmarks (library vs raw tool, same run)."""
+    _run(_tool(env, "python", "-m", "benchmarks", *extra))
+
+
+def cmd_lock(env: Path, extra: list[str]) -> None:
+    """Resolve the newest allowed versions in a scratch environment and pin them."""
+    del extra
+    scratch = env.with_name(env.name + "-lock")
+    shutil.rmtree(scratch, ignore_errors=True)
+    ensure_env(scratch, pinned=False)
+    frozen = subprocess.run(
+        [str(_bin(scratch, "python")), "-m", "pip", "freeze", "--exclude-editable"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pins = sorted(
+        (line for line in frozen.splitlines() if line and not line.startswith("#")),
+        key=str.lower,
+    )
+    CONSTRAINTS.parent.mkdir(exist_ok=True)
+    header = "# Pinned versions for reproducible development installs; refresh with\n"
+    header += "# `python3 scripts/dev.py lock`.\n"
+    CONSTRAINTS.write_text(header + "\n".join(pins) + "\n")
+    shutil.rmtree(scratch, ignore_errors=True)
+    _say(f"pinned {len(pins)} packages in {CONSTRAINTS.relative_to(ROOT)}")
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "test": cmd_test,
+    "check": cmd_check,
+    "bench": cmd_bench,
+    "lock": cmd_lock,
+}
+
+
+def main() -> None:
+    """Parse the command line and run the task."""
+    if sys.version_info < MIN_PYTHON:
+        sys.exit(f"Python {'.'.join(map(str, MIN_PYTHON))}+ is required")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=sorted(COMMANDS))
+    parser.add_argument("--venv", default=".venv", help="environment folder (default .venv)")
+    parser.add_argument("extra", nargs=argparse.REMAINDER, help="passed on to the tool")
+    args = parser.parse_args()
+    env = (ROOT / args.venv).resolve()
+    if args.command != "lock":
+        ensure_env(env)
+    COMMANDS[args.command](env, args.extra)
+
+
+if __name__ == "__main__":
+    main()
