@@ -40,6 +40,7 @@ __all__ = [
     "Not",
     "Operator",
     "Or",
+    "SortKey",
     "Specification",
     "comparable",
     "where",
@@ -195,6 +196,8 @@ class Comparison(Specification[T]):
     @override
     def evaluate(self, candidate: T) -> bool | None:
         """Compare the attribute with the value; unknown when the attribute is missing."""
+        if self.operator is Operator.IN and not self.value:
+            return False  # nothing is in an empty set, not even an unknown value (as in SQL)
         actual = comparable(_resolve(candidate, self.path))
         if actual is None:
             return None
@@ -295,6 +298,62 @@ def _unwrap(annotation: object) -> tuple[object, bool]:
             return annotation, optional
 
 
+@final
+class SortKey(Generic[T]):
+    """One attribute to order results of model ``T`` by; build with ``where(T).field.asc()``.
+
+    Attributes:
+        path: Attribute names from the candidate to the attribute.
+        descending: Whether larger values come first.
+        nullable: Whether the attribute may be ``None`` (such keys cannot drive keyset pages).
+    """
+
+    __slots__ = ("_adapter", "annotation", "descending", "nullable", "path")
+
+    def __init__(
+        self,
+        path: tuple[str, ...],
+        *,
+        descending: bool,
+        nullable: bool,
+        annotation: object = object,
+    ) -> None:
+        """Order by the attribute at ``path`` whose values have type ``annotation``."""
+        self.path = path
+        self.descending = descending
+        self.nullable = nullable
+        self.annotation = annotation
+        self._adapter: TypeAdapter[Any] | None = None
+
+    def parse(self, value: object) -> object:
+        """Validate a JSON value (e.g. read from a cursor) into this key's primitive.
+
+        Raises:
+            pydantic.ValidationError: If ``value`` is not a valid value of the attribute.
+        """
+        if self._adapter is None:
+            self._adapter = TypeAdapter(cast("Any", self.annotation))
+        return comparable(self._adapter.validate_python(value))
+
+    def value_of(self, candidate: T) -> object:
+        """Return the candidate's value for this key, reduced to its primitive."""
+        return comparable(_resolve(candidate, self.path))
+
+    @override
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self.path, self.descending) == (other.path, other.descending)
+
+    @override
+    def __hash__(self) -> int:
+        return hash((self.path, self.descending))
+
+    @override
+    def __repr__(self) -> str:
+        return f"SortKey({'.'.join(self.path)}, {'desc' if self.descending else 'asc'})"
+
+
 def _name(model: object) -> str:
     return getattr(model, "__name__", repr(model))
 
@@ -330,6 +389,16 @@ class Attribute(Generic[T]):
     def path(self) -> tuple[str, ...]:
         """The attribute names from the candidate to this attribute."""
         return self._path
+
+    @property
+    def annotation(self) -> object:
+        """The attribute's type, without ``Optional`` and ``Annotated`` wrappers."""
+        return self._annotation
+
+    @property
+    def optional(self) -> bool:
+        """Whether the attribute may be ``None``."""
+        return self._optional
 
     def __getattr__(self, name: str) -> Attribute[T]:
         """Step into the nested field ``name``."""
@@ -402,6 +471,22 @@ class Attribute(Generic[T]):
         """The attribute is present (not ``None``)."""
         self._check_optional()
         return Not(IsNull(self._path))
+
+    def asc(self) -> SortKey[T]:
+        """Order by this attribute, smallest first."""
+        return self._sort_key(descending=False)
+
+    def desc(self) -> SortKey[T]:
+        """Order by this attribute, largest first."""
+        return self._sort_key(descending=True)
+
+    def _sort_key(self, *, descending: bool) -> SortKey[T]:
+        if not self._path:
+            msg = "Order by a field of the model, e.g. where(Job).created_at.asc()"
+            raise TypeError(msg)
+        return SortKey(
+            self._path, descending=descending, nullable=self._optional, annotation=self._annotation
+        )
 
     def _check_optional(self) -> None:
         if not self._path or not self._optional:

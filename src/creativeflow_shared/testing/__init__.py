@@ -1,4 +1,4 @@
-"""The public testing kit: Hypothesis strategies for the kernel's building blocks.
+"""The public testing kit: in-memory storage, contract suites and Hypothesis strategies.
 
 Services reuse these in their own property tests::
 
@@ -18,6 +18,12 @@ and ``st.from_type(OrderId)`` for any ``Identity`` subclass work as well. The pa
 """
 
 from creativeflow_shared.testing._hypothesis_plugin import register_strategies
+from creativeflow_shared.testing._in_memory import (
+    AsyncInMemoryUnitOfWork,
+    InMemoryDatabase,
+    InMemoryDocumentStore,
+    InMemoryUnitOfWork,
+)
 from creativeflow_shared.testing._strategies import (
     aware_datetimes,
     currencies,
@@ -32,6 +38,10 @@ from creativeflow_shared.testing._strategies import (
 )
 
 __all__ = [
+    "AsyncInMemoryUnitOfWork",
+    "InMemoryDatabase",
+    "InMemoryDocumentStore",
+    "InMemoryUnitOfWork",
     "aware_datetimes",
     "currencies",
     "emails",

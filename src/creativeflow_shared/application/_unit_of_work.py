@@ -1,0 +1,276 @@
+"""Units of work: one transaction, its repositories, and the events its commit releases.
+
+The logic exists once, in the synchronous :class:`UnitOfWork`. :class:`AsyncUnitOfWork` wraps
+a synchronous unit of work and runs each of its steps through a *runner*: for SQLAlchemy that is
+``AsyncSession.run_sync`` (the same statements, driven by the async driver), for the in-memory
+fake a plain call. No step is written twice.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, TypeVar
+
+from returns.result import Failure, Result, Success
+
+from creativeflow_shared.application._documents import DocumentRepository, DocumentStore
+from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
+from creativeflow_shared.application._tracking import State, Tracker
+from creativeflow_shared.domain import AlreadyExistsError, ConcurrencyConflictError
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from types import TracebackType
+
+    from creativeflow_shared.application._async_repository import AsyncDocumentRepository
+    from creativeflow_shared.domain import AggregateRoot, DomainEvent
+
+__all__ = ["AsyncUnitOfWork", "CommitError", "Runner", "StoreProvider", "UnitOfWork"]
+
+A = TypeVar("A", bound="AggregateRoot[Any]")
+I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
+R = TypeVar("R", bound=DocumentRepository[Any, Any])
+T = TypeVar("T")
+
+#: What a commit can fail with, as a value.
+CommitError: TypeAlias = ConcurrencyConflictError | AlreadyExistsError
+
+
+class StoreProvider(Protocol):
+    """The stores of one transaction, as a backend provides them to a unit of work."""
+
+    def document_store(self, repository: type[DocumentRepository[Any, Any]]) -> DocumentStore:
+        """Return the store behind ``repository`` in this transaction."""
+        ...
+
+    def outbox_store(self) -> OutboxStore:
+        """Return the outbox of this transaction."""
+        ...
+
+
+class UnitOfWork(ABC):
+    """One business transaction: a ``with`` block that commits all or nothing.
+
+    Leaving the block without :meth:`commit` rolls back. On commit the unit of work writes
+    every aggregate it tracks that changed (a conditional update on its version), inserts the
+    added ones, deletes the removed ones, and writes their recorded events to the outbox, all in
+    the same transaction; the committed events are then available to the message bus.
+
+    Backends implement the four transaction hooks; everything else is shared.
+    """
+
+    def __init__(self) -> None:
+        """Create the unit of work; the transaction starts when the ``with`` block starts."""
+        self._tracker = Tracker()
+        self._repositories: dict[type, DocumentRepository[Any, Any]] = {}
+        self._free_events: list[DomainEvent] = []
+        self._committed_events: list[DomainEvent] = []
+        self._stores: StoreProvider | None = None
+
+    # -- the transaction hooks of a backend ------------------------------------------------
+    @abstractmethod
+    def _begin(self) -> StoreProvider:
+        """Start the transaction and return its stores."""
+
+    @abstractmethod
+    def _commit_transaction(self) -> None:
+        """Commit the transaction."""
+
+    @abstractmethod
+    def _rollback_transaction(self) -> None:
+        """Roll the transaction back."""
+
+    @abstractmethod
+    def _end(self) -> None:
+        """Release the transaction's resources."""
+
+    # -- the public protocol ---------------------------------------------------------------
+    def __enter__(self) -> Self:
+        """Start the transaction."""
+        if self._stores is not None:
+            msg = "this unit of work is already in use; create one per transaction"
+            raise RuntimeError(msg)
+        self._stores = self._begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed and release the transaction."""
+        try:
+            self.rollback()
+        finally:
+            self._end()
+            self._stores = None
+            self._repositories.clear()
+
+    def repository(self, kind: type[R]) -> R:
+        """Return the repository ``kind`` bound to this transaction (one instance per type)."""
+        repository = self._repositories.get(kind)
+        if repository is None:
+            repository = kind(self._provider().document_store(kind), self._tracker)
+            self._repositories[kind] = repository
+        return repository  # type: ignore[return-value] # keyed by its own type above
+
+    def record(self, event: DomainEvent) -> None:
+        """Queue an event that belongs to no aggregate; it is stored on commit."""
+        self._free_events.append(event)
+
+    def commit(self) -> Result[None, CommitError]:
+        """Write every change and its events in one transaction.
+
+        Returns:
+            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` (someone saved
+            a tracked aggregate first) or ``AlreadyExistsError`` (an added aggregate's id or
+            unique key is taken); after a failure nothing is written.
+        """
+        written = self._write_changes()
+        if isinstance(written, Failure):
+            self.rollback()
+            return written
+        self._commit_transaction()
+        self._committed_events.extend(written.unwrap())
+        self._tracker.committed()
+        return Success(None)
+
+    def rollback(self) -> None:
+        """Discard every uncommitted change and forget tracked aggregates."""
+        self._rollback_transaction()
+        self._tracker.clear()
+        self._free_events.clear()
+
+    def collect_committed_events(self) -> tuple[DomainEvent, ...]:
+        """Return the events of the commits so far, oldest first, and forget them."""
+        events, self._committed_events = tuple(self._committed_events), []
+        return events
+
+    # -- the shared commit logic -----------------------------------------------------------
+    def _provider(self) -> StoreProvider:
+        if self._stores is None:
+            msg = "use the unit of work inside a `with` block"
+            raise RuntimeError(msg)
+        return self._stores
+
+    def _write_changes(
+        self,
+    ) -> Result[list[DomainEvent], CommitError]:
+        messages: list[OutboxMessage] = []
+        events: list[DomainEvent] = []
+        for entry in self._tracker.entries():
+            aggregate = entry.aggregate
+            if entry.state is State.LOADED and not entry.is_changed():
+                continue
+            recorded = aggregate.collect_events()
+            written: Result[None, CommitError]
+            if entry.state is State.NEW:
+                written = entry.persister.persist_new(aggregate)
+            elif entry.state is State.REMOVED:
+                written = entry.persister.persist_removed(aggregate)
+            else:
+                written = entry.persister.persist_changed(aggregate)
+            if isinstance(written, Failure):
+                return written
+            version = aggregate.version if entry.state is not State.REMOVED else None
+            messages += (OutboxMessage.from_event(e, aggregate_version=version) for e in recorded)
+            events += recorded
+        messages += (OutboxMessage.from_event(event) for event in self._free_events)
+        events += self._free_events
+        self._free_events = []
+        if messages:
+            self._provider().outbox_store().append(messages)
+        return Success(events)
+
+
+class Runner(Protocol):
+    """Runs a synchronous step of a unit of work from async code."""
+
+    def __call__(self, step: Callable[[], T], /) -> Awaitable[T]:
+        """Run ``step`` and return its result."""
+        ...
+
+
+class AsyncUnitOfWork(ABC):
+    """The ``async with`` flavour of :class:`UnitOfWork`, running its steps through a runner.
+
+    Subclasses provide the synchronous unit of work and the runner when the block starts.
+    """
+
+    def __init__(self) -> None:
+        """Create the unit of work; the transaction starts when the block starts."""
+        self._inner: UnitOfWork | None = None
+        self._run: Runner | None = None
+
+    @abstractmethod
+    async def _open(self) -> tuple[UnitOfWork, Runner]:
+        """Start the backend's session; return the synchronous unit of work and its runner."""
+
+    @abstractmethod
+    async def _close(self) -> None:
+        """Release the backend's session."""
+
+    async def __aenter__(self) -> Self:
+        """Start the transaction."""
+        inner, run = await self._open()
+        await run(inner.__enter__)
+        self._inner, self._run = inner, run
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed and release the transaction."""
+        inner, run = self._parts()
+        try:
+            await run(lambda: inner.__exit__(exc_type, exc, traceback))
+        finally:
+            self._inner = self._run = None
+            await self._close()
+
+    def _parts(self) -> tuple[UnitOfWork, Runner]:
+        if self._inner is None or self._run is None:
+            msg = "use the unit of work inside an `async with` block"
+            raise RuntimeError(msg)
+        return self._inner, self._run
+
+    def repository(self, kind: type[DocumentRepository[A, I]]) -> AsyncDocumentRepository[A, I]:
+        """Return the async view of repository ``kind`` bound to this transaction."""
+        from creativeflow_shared.application._async_repository import (  # noqa: PLC0415 (cycle)
+            AsyncDocumentRepository,
+        )
+
+        inner, run = self._parts()
+        return AsyncDocumentRepository(inner.repository(kind), run)
+
+    async def run(self, kind: type[R], step: Callable[[R], T]) -> T:
+        """Run synchronous repository code (e.g. a custom query method) in this transaction."""
+        inner, run = self._parts()
+        return await run(lambda: step(inner.repository(kind)))
+
+    def record(self, event: DomainEvent) -> None:
+        """Queue an event that belongs to no aggregate; it is stored on commit."""
+        self._parts()[0].record(event)
+
+    async def commit(self) -> Result[None, CommitError]:
+        """Write every change and its events in one transaction (see :meth:`UnitOfWork.commit`).
+
+        Returns:
+            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` or
+            ``AlreadyExistsError``; after a failure nothing is written.
+        """
+        inner, run = self._parts()
+        return await run(inner.commit)
+
+    async def rollback(self) -> None:
+        """Discard every uncommitted change."""
+        inner, run = self._parts()
+        await run(inner.rollback)
+
+    def collect_committed_events(self) -> tuple[DomainEvent, ...]:
+        """Return the events of the commits so far, oldest first, and forget them."""
+        return self._parts()[0].collect_committed_events()

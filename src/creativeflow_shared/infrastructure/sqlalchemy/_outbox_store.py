@@ -1,0 +1,48 @@
+"""The outbox table written in the unit of work's transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import Table
+    from sqlalchemy.orm import Session
+
+    from creativeflow_shared.application import OutboxMessage
+
+__all__ = ["SQLAlchemyOutboxStore"]
+
+
+class SQLAlchemyOutboxStore:
+    """The :class:`~creativeflow_shared.application.OutboxStore` of an outbox table."""
+
+    __slots__ = ("_session", "_table")
+
+    def __init__(self, session: Session, table: Table) -> None:
+        """Write to ``table`` within ``session``'s transaction."""
+        self._session = session
+        self._table = table
+
+    def append(self, messages: Sequence[OutboxMessage]) -> None:
+        """Insert ``messages`` (one statement, executed for many rows)."""
+        rows = [
+            {
+                "id": message.id,
+                "aggregatetype": message.aggregate_type,
+                "aggregateid": message.aggregate_id,
+                "aggregateversion": message.aggregate_version,
+                "type": message.event_type,
+                "schemaversion": message.schema_version,
+                "payload": message.payload,
+                "headers": message.headers,
+                "occurred_at": message.occurred_at,
+                "available_at": message.occurred_at,
+                "status": "pending",
+            }
+            for message in messages
+        ]
+        self._session.execute(insert(self._table), rows)
