@@ -171,12 +171,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=sorted(COMMANDS))
     parser.add_argument("--venv", default=".venv", help="environment folder (default .venv)")
-    parser.add_argument("extra", nargs=argparse.REMAINDER, help="passed on to the tool")
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()  # anything unknown is passed on to the tool
     env = (ROOT / args.venv).resolve()
     if args.command != "lock":
         ensure_env(env)
-    COMMANDS[args.command](env, args.extra)
+    COMMANDS[args.command](env, extra)
 
 
 if __name__ == "__main__":
