@@ -16,10 +16,17 @@ from creativeflow_shared.application._documents import (
     DocumentStore,
     JsonKind,
     Projection,
+    ProjectionRequest,
     StoredDocument,
     json_kind,
     paths_of,
     project,
+)
+from creativeflow_shared.application._message_bus import (
+    AsyncMessageBus,
+    Command,
+    ErrorHook,
+    MessageBus,
 )
 from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
 from creativeflow_shared.application._pagination import (
@@ -38,17 +45,22 @@ from creativeflow_shared.application._unit_of_work import (
 
 __all__ = [
     "AsyncDocumentRepository",
+    "AsyncMessageBus",
     "AsyncUnitOfWork",
+    "Command",
     "CommitError",
     "CursorPage",
     "DocumentQuery",
     "DocumentRepository",
     "DocumentStore",
+    "ErrorHook",
     "JsonKind",
+    "MessageBus",
     "OutboxMessage",
     "OutboxStore",
     "Page",
     "Projection",
+    "ProjectionRequest",
     "RequestContext",
     "Runner",
     "StoreProvider",

@@ -28,10 +28,10 @@ I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
 
 
 class AsyncDocumentRepository(Generic[A, I]):
-    """Awaitable access to a :class:`DocumentRepository` inside an async unit of work.
+    """Awaitable access to a ``DocumentRepository`` inside an async unit of work.
 
     Each method awaits the same synchronous method, run by the unit of work's runner; see
-    :class:`DocumentRepository` for what each one does.
+    ``DocumentRepository`` for what each one does.
     """
 
     __slots__ = ("_repository", "_run")

@@ -64,12 +64,14 @@ _current: ContextVar[RequestContext | None] = ContextVar("creativeflow_request",
 
 
 def current_context() -> RequestContext:
-    """Return the context of the current request, starting an anonymous one if none is set."""
+    """Return the context of the current request.
+
+    Outside ``use_context`` this is a new anonymous context (with a fresh correlation id)
+    on every call; it is not stored, so it never leaks into a later request on the same thread.
+    Set a context per request (or per consumed message) with ``use_context``.
+    """
     context = _current.get()
-    if context is None:
-        context = RequestContext.new()
-        _current.set(context)
-    return context
+    return context if context is not None else RequestContext.new()
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """The document repository: aggregates stored whole, as JSON, with no mapping code.
 
 The repository logic (identity, tenancy, pagination, optimistic versions) lives here once; a
-:class:`DocumentStore` port does the storage. The SQLAlchemy adapter stores documents in a
+``DocumentStore`` port does the storage. The SQLAlchemy adapter stores documents in a
 table (JSONB on PostgreSQL) and the testing kit keeps them in memory: both run this same code,
 which is why the in-memory fake cannot drift from production.
 """
@@ -39,6 +39,7 @@ from creativeflow_shared.domain import (
     SortKey,
     Specification,
     comparable,
+    value_at,
     where,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "DocumentStore",
     "JsonKind",
     "Projection",
+    "ProjectionRequest",
     "StoredDocument",
     "json_kind",
     "paths_of",
@@ -89,7 +91,16 @@ class Projection:
 
 
 @dataclass(frozen=True, slots=True)
-class _ProjectionRequest:
+class ProjectionRequest:
+    """A request to project an attribute, made with ``project`` and resolved on subclassing.
+
+    Attributes:
+        path: The dotted attribute path.
+        name: The column name (defaults to the path joined with underscores).
+        unique: Whether values must be unique.
+        index: Whether to index the column.
+    """
+
     path: str
     name: str | None
     unique: bool
@@ -98,7 +109,7 @@ class _ProjectionRequest:
 
 def project(
     path: str, *, name: str | None = None, unique: bool = False, index: bool = False
-) -> _ProjectionRequest:
+) -> ProjectionRequest:
     """Ask a document repository to project the attribute at dotted ``path`` into a column.
 
     Projected attributes can be ordered by, paginated over, indexed and made unique.
@@ -107,7 +118,7 @@ def project(
         >>> project("workspace_id", index=True).index
         True
     """
-    return _ProjectionRequest(path, name, unique, index)
+    return ProjectionRequest(path, name, unique, index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +162,7 @@ class DocumentQuery:
 
 
 class DocumentStore(Protocol):
-    """The storage port behind :class:`DocumentRepository` (one per aggregate type)."""
+    """The storage port behind ``DocumentRepository`` (one per aggregate type)."""
 
     def get(self, id_: object, tenant_id: str | None) -> StoredDocument | None:
         """Return the document with ``id_`` (of ``tenant_id`` when given), or ``None``."""
@@ -165,8 +176,8 @@ class DocumentStore(Protocol):
         """Return how many documents match ``query`` (ignoring order, offset and limit)."""
         ...
 
-    def insert(self, document: StoredDocument) -> Result[None, AlreadyExistsError]:
-        """Store a new document (its ``version`` is already 1)."""
+    def insert(self, documents: Sequence[StoredDocument]) -> Result[None, AlreadyExistsError]:
+        """Store new documents (their ``version`` is already 1), all or none."""
         ...
 
     def update(
@@ -206,9 +217,11 @@ class DocumentRepository(Generic[A, I]):
 
     aggregate_class: ClassVar[type[AggregateRoot[Any]]]
     resource_name: ClassVar[str]
-    projections: ClassVar[Sequence[Projection | _ProjectionRequest]] = ()
+    projections: ClassVar[Sequence[Projection | ProjectionRequest]] = ()
     projected: ClassVar[tuple[Projection, ...]] = ()
     tenant_owned: ClassVar[bool] = False
+    _sortable_paths: ClassVar[frozenset[tuple[str, ...]]] = frozenset()
+    _nullable_paths: ClassVar[frozenset[tuple[str, ...]]] = frozenset()
 
     @override
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -226,12 +239,13 @@ class DocumentRepository(Generic[A, I]):
         cls.resource_name = cls.__dict__.get("resource_name", cls.aggregate_class.__name__)
         cls.tenant_owned = _TENANT_FIELD in cls.aggregate_class.model_fields
         cls.projected = tuple(_resolve(cls.aggregate_class, p) for p in cls.projections)
+        cls._sortable_paths = frozenset(p.path for p in cls.projected)
+        cls._nullable_paths = frozenset(p.path for p in cls.projected if p.nullable)
 
     def __init__(self, store: DocumentStore, tracker: Tracker) -> None:
         """Bind the repository to a store and the unit of work's tracker (the UoW does it)."""
         self._store = store
         self._tracker = tracker
-        self._sortable = {p.path for p in self.projected}
 
     # -- reading ------------------------------------------------------------------------------
     def get(self, id_: I) -> Result[A, NotFoundError]:
@@ -245,7 +259,8 @@ class DocumentRepository(Generic[A, I]):
         if tracked is not None:
             return Success(cast("A", tracked))
         document = self._store.get(comparable(id_), self._tenant_filter())
-        if document is None:
+        # Removed in this unit of work: gone for it, even before the commit deletes the row.
+        if document is None or self._tracker.is_removed(type(self), document.id):
             return Failure(NotFoundError(self.resource_name, id_))
         return Success(self._load(document))
 
@@ -262,7 +277,7 @@ class DocumentRepository(Generic[A, I]):
     ) -> list[A]:
         """Return the aggregates that satisfy ``specification``, ordered by ``order_by``."""
         query = self._query(specification, order_by, limit=limit)
-        return [self._load(document) for document in self._store.find(query)]
+        return [self._load(document) for document in self._present(self._store.find(query))]
 
     def count(self, specification: Specification[A] | None = None) -> int:
         """Return how many aggregates satisfy ``specification``."""
@@ -279,7 +294,8 @@ class DocumentRepository(Generic[A, I]):
         """Return one offset page of matches with the total count."""
         _check_window(offset, limit)
         query = self._query(specification, order_by, offset=offset, limit=limit)
-        items = tuple(self._load(document) for document in self._store.find(query))
+        documents = self._present(self._store.find(query))
+        items = tuple(self._load(document) for document in documents)
         return Page(items, self._store.count(query), offset, limit)
 
     def page_after(
@@ -301,7 +317,7 @@ class DocumentRepository(Generic[A, I]):
         _check_window(0, limit)
         keys = tuple(order_by)
         for key in keys:
-            if key.nullable:
+            if key.nullable or key.path in self._nullable_paths:
                 msg = f"{'.'.join(key.path)} may be None; keyset pages need non-null keys"
                 raise TypeError(msg)
         after: tuple[object, ...] | None = None
@@ -318,10 +334,13 @@ class DocumentRepository(Generic[A, I]):
             query.specification, query.tenant_id, query.order_by, after, 0, limit + 1
         )
         documents = self._store.find(query)
-        items = tuple(self._load(document) for document in documents[:limit])
+        window = documents[:limit]
+        items = tuple(self._load(document) for document in self._present(window))
         next_cursor = None
         if len(documents) > limit:
-            last = items[-1]
+            # The stored values of the window's last row: the next page starts after that row
+            # even when it was removed or changed in this unit of work.
+            last = cast("A", self.aggregate_class.model_validate(window[-1].data))
             next_cursor = encode_cursor([*(k.value_of(last) for k in keys), comparable(last.id)])
         return Success(CursorPage(items, next_cursor))
 
@@ -345,26 +364,34 @@ class DocumentRepository(Generic[A, I]):
         self._tracker.remove(type(self), comparable(aggregate.id), aggregate, self)
 
     # -- used by the unit of work when it commits -----------------------------------------------
-    def persist_new(self, aggregate: AggregateRoot[Any]) -> Result[None, AlreadyExistsError]:
-        """Insert ``aggregate`` as version 1 (called by the unit of work)."""
-        self._check_tenant(aggregate)
-        inserted = self._store.insert(self._document(aggregate, version=1))
+    def persist_new(
+        self, batch: Sequence[tuple[AggregateRoot[Any], dict[str, Any]]]
+    ) -> Result[None, AlreadyExistsError]:
+        """Insert new aggregates, given with their stored form, as version 1 (on commit)."""
+        documents: list[StoredDocument] = []
+        for aggregate, state in batch:
+            self._check_tenant(aggregate)
+            documents.append(self._document(aggregate, state, version=1))
+        inserted = self._store.insert(documents)
         if isinstance(inserted, Success):
-            aggregate.version = 1
+            for aggregate, _ in batch:
+                _set_version(aggregate, 1)
         return inserted
 
     def persist_changed(
-        self, aggregate: AggregateRoot[Any]
+        self, aggregate: AggregateRoot[Any], state: dict[str, Any]
     ) -> Result[None, ConcurrencyConflictError | AlreadyExistsError]:
         """Write the next version of ``aggregate`` if nobody else did (called on commit)."""
         self._check_tenant(aggregate)
         expected = aggregate.version
-        updated = self._store.update(self._document(aggregate, version=expected + 1), expected)
+        updated = self._store.update(
+            self._document(aggregate, state, version=expected + 1), expected
+        )
         if isinstance(updated, Failure):
             return updated
         if not updated.unwrap():
             return Failure(self._conflict(aggregate, expected))
-        aggregate.version = expected + 1
+        _set_version(aggregate, expected + 1)
         return Success(None)
 
     def persist_removed(
@@ -383,23 +410,30 @@ class DocumentRepository(Generic[A, I]):
     def _conflict(self, aggregate: AggregateRoot[Any], expected: int) -> ConcurrencyConflictError:
         return ConcurrencyConflictError(self.resource_name, aggregate.id, expected_version=expected)
 
-    def _document(self, aggregate: AggregateRoot[Any], *, version: int) -> StoredDocument:
-        data = self.snapshot(aggregate)
+    def _document(
+        self, aggregate: AggregateRoot[Any], data: dict[str, Any], *, version: int
+    ) -> StoredDocument:
         return StoredDocument(
             id=comparable(aggregate.id),
             version=version,
             tenant_id=_tenant_of(aggregate) if self.tenant_owned else None,
             data=data,
-            projections={p.name: comparable(_value_at(aggregate, p.path)) for p in self.projected},
+            projections={p.name: comparable(value_at(aggregate, p.path)) for p in self.projected},
         )
+
+    def _present(self, documents: list[StoredDocument]) -> list[StoredDocument]:
+        # Loading a removed aggregate again would track it as loaded and cancel its removal.
+        return [d for d in documents if not self._tracker.is_removed(type(self), d.id)]
 
     def _load(self, document: StoredDocument) -> A:
         tracked = self._tracker.tracked(type(self), document.id)
         if tracked is not None:
             return cast("A", tracked)
-        aggregate = cast("A", self.aggregate_class.model_validate(document.data))
-        aggregate.version = document.version
-        self._tracker.load(type(self), document.id, aggregate, self)
+        # One validation, version included (assigning it afterwards would validate again).
+        data = {**document.data, "version": document.version}
+        aggregate = cast("A", self.aggregate_class.model_validate(data))
+        # The stored JSON is the snapshot: the aggregate is not serialised again to track it.
+        self._tracker.load(type(self), document.id, aggregate, self, document.data)
         return aggregate
 
     def _tenant_filter(self) -> str | None:
@@ -428,7 +462,7 @@ class DocumentRepository(Generic[A, I]):
         if specification is not None:
             self._check_queryable(specification)
         for key in order_by:
-            if key.path not in self._sortable:
+            if key.path not in self._sortable_paths:
                 msg = f"order by a projected attribute; {'.'.join(key.path)} is not projected"
                 raise TypeError(msg)
         return DocumentQuery(
@@ -437,12 +471,9 @@ class DocumentRepository(Generic[A, I]):
 
     def _check_queryable(self, specification: Specification[Any]) -> None:
         for path in paths_of(specification):
-            if path in self._sortable:
+            if path in self._sortable_paths:
                 continue
-            attribute = where(self.aggregate_class)
-            for name in path:
-                attribute = attribute[name]
-            if json_kind(attribute.annotation) is None:
+            if json_kind(where(self.aggregate_class).follow(path).annotation) is None:
                 msg = (
                     f"{'.'.join(path)} is not projected and its values do not keep their order "
                     f"inside JSON: add project({'.'.join(path)!r}) to {type(self).__name__}"
@@ -508,17 +539,15 @@ def paths_of(specification: Specification[Any]) -> list[tuple[str, ...]]:
             raise TypeError(msg)
 
 
+def _set_version(aggregate: AggregateRoot[Any], version: int) -> None:
+    # Persistence owns the version and only ever sets a valid int: skip the assignment
+    # validation, which would cost more than the rest of saving a row in a batch.
+    vars(aggregate)["version"] = version
+    aggregate.__pydantic_fields_set__.add("version")
+
+
 def _tenant_of(aggregate: AggregateRoot[Any]) -> str:
     return str(comparable(getattr(aggregate, _TENANT_FIELD)))
-
-
-def _value_at(aggregate: object, path: tuple[str, ...]) -> object:
-    value = aggregate
-    for name in path:
-        if value is None:
-            return None
-        value = getattr(value, name)
-    return value
 
 
 def _check_window(offset: int, limit: int) -> None:
@@ -528,18 +557,21 @@ def _check_window(offset: int, limit: int) -> None:
 
 
 def _resolve(
-    aggregate: type[AggregateRoot[Any]], request: Projection | _ProjectionRequest
+    aggregate: type[AggregateRoot[Any]], request: Projection | ProjectionRequest
 ) -> Projection:
     if isinstance(request, Projection):
         return request
     attribute = where(aggregate)
+    nullable = False
     for name in request.path.split("."):
         attribute = attribute[name]
+        # Behind an optional parent the value is missing whenever the parent is.
+        nullable = nullable or attribute.optional
     return Projection(
         name=request.name or "_".join(attribute.path),
         path=attribute.path,
         annotation=attribute.annotation,
-        nullable=attribute.optional,
+        nullable=nullable,
         unique=request.unique,
         index=request.index,
     )

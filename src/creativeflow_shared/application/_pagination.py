@@ -61,7 +61,7 @@ def encode_cursor(values: Sequence[object]) -> str:
 
 
 def decode_cursor(cursor: object, size: int) -> Result[list[object], InvalidInputError]:
-    """Read a cursor written by :func:`encode_cursor` holding ``size`` values.
+    """Read a cursor written by ``encode_cursor`` holding ``size`` values.
 
     Returns:
         ``Success`` with the values, or ``Failure`` with ``InvalidInputError`` for any cursor

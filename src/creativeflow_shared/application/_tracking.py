@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from returns.result import Result
 
     from creativeflow_shared.domain import (
@@ -21,14 +23,16 @@ __all__ = ["Persister", "State", "TrackedAggregate", "Tracker"]
 class Persister(Protocol):
     """What a repository offers the unit of work to save its aggregates."""
 
-    def persist_new(self, aggregate: AggregateRoot[Any]) -> Result[None, AlreadyExistsError]:
-        """Insert a new aggregate."""
+    def persist_new(
+        self, batch: Sequence[tuple[AggregateRoot[Any], dict[str, Any]]]
+    ) -> Result[None, AlreadyExistsError]:
+        """Insert new aggregates, each with its stored form."""
         ...
 
     def persist_changed(
-        self, aggregate: AggregateRoot[Any]
+        self, aggregate: AggregateRoot[Any], state: dict[str, Any]
     ) -> Result[None, ConcurrencyConflictError | AlreadyExistsError]:
-        """Write the next version of a changed aggregate."""
+        """Write the next version of a changed aggregate, given its stored form."""
         ...
 
     def persist_removed(
@@ -58,12 +62,7 @@ class TrackedAggregate:
     persister: Persister
     state: State
     snapshot: dict[str, Any] | None = None
-
-    def is_changed(self) -> bool:
-        """Whether the aggregate differs from what was loaded (state or pending events)."""
-        if self.aggregate.pending_events:
-            return True
-        return self.persister.snapshot(self.aggregate) != self.snapshot
+    written: dict[str, Any] | None = None
 
 
 class Tracker:
@@ -88,10 +87,14 @@ class Tracker:
         return entry is not None and entry.state is State.REMOVED
 
     def load(
-        self, kind: type, id_: object, aggregate: AggregateRoot[Any], persister: Persister
+        self,
+        kind: type,
+        id_: object,
+        aggregate: AggregateRoot[Any],
+        persister: Persister,
+        snapshot: dict[str, Any],
     ) -> None:
-        """Remember an aggregate read from storage, with a snapshot to detect changes."""
-        snapshot = persister.snapshot(aggregate)
+        """Remember an aggregate read from storage, with its stored form to detect changes."""
         self._entries[kind, id_] = TrackedAggregate(aggregate, persister, State.LOADED, snapshot)
 
     def add(
@@ -122,9 +125,9 @@ class Tracker:
         for key, entry in list(self._entries.items()):
             if entry.state is State.REMOVED:
                 del self._entries[key]
-            else:
+            elif entry.written is not None:
                 entry.state = State.LOADED
-                entry.snapshot = entry.persister.snapshot(entry.aggregate)
+                entry.snapshot, entry.written = entry.written, None
 
     def clear(self) -> None:
         """Forget everything (after a rollback)."""

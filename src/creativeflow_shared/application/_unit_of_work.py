@@ -1,6 +1,6 @@
 """Units of work: one transaction, its repositories, and the events its commit releases.
 
-The logic exists once, in the synchronous :class:`UnitOfWork`. :class:`AsyncUnitOfWork` wraps
+The logic exists once, in the synchronous ``UnitOfWork``. ``AsyncUnitOfWork`` wraps
 a synchronous unit of work and runs each of its steps through a *runner*: for SQLAlchemy that is
 ``AsyncSession.run_sync`` (the same statements, driven by the async driver), for the in-memory
 fake a plain call. No step is written twice.
@@ -9,13 +9,14 @@ fake a plain call. No step is written twice.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, TypeVar, cast
 
 from returns.result import Failure, Result, Success
 
+from creativeflow_shared.application._context import current_context
 from creativeflow_shared.application._documents import DocumentRepository, DocumentStore
 from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
-from creativeflow_shared.application._tracking import State, Tracker
+from creativeflow_shared.application._tracking import State, TrackedAggregate, Tracker
 from creativeflow_shared.domain import AlreadyExistsError, ConcurrencyConflictError
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class StoreProvider(Protocol):
 class UnitOfWork(ABC):
     """One business transaction: a ``with`` block that commits all or nothing.
 
-    Leaving the block without :meth:`commit` rolls back. On commit the unit of work writes
+    Leaving the block without ``commit`` rolls back. On commit the unit of work writes
     every aggregate it tracks that changed (a conditional update on its version), inserts the
     added ones, deletes the removed ones, and writes their recorded events to the outbox, all in
     the same transaction; the committed events are then available to the message bus.
@@ -82,7 +83,7 @@ class UnitOfWork(ABC):
 
     @abstractmethod
     def _end(self) -> None:
-        """Release the transaction's resources."""
+        """Release the transaction's resources, discarding anything not committed."""
 
     # -- the public protocol ---------------------------------------------------------------
     def __enter__(self) -> Self:
@@ -99,11 +100,12 @@ class UnitOfWork(ABC):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Roll back whatever was not committed and release the transaction."""
+        """Discard whatever was not committed and release the transaction."""
+        self._tracker.clear()
+        self._free_events.clear()
         try:
-            self.rollback()
-        finally:
             self._end()
+        finally:
             self._stores = None
             self._repositories.clear()
 
@@ -154,34 +156,62 @@ class UnitOfWork(ABC):
             raise RuntimeError(msg)
         return self._stores
 
-    def _write_changes(
-        self,
-    ) -> Result[list[DomainEvent], CommitError]:
-        messages: list[OutboxMessage] = []
-        events: list[DomainEvent] = []
-        for entry in self._tracker.entries():
-            aggregate = entry.aggregate
-            if entry.state is State.LOADED and not entry.is_changed():
-                continue
-            recorded = aggregate.collect_events()
-            written: Result[None, CommitError]
+    def _write_changes(self) -> Result[list[DomainEvent], CommitError]:
+        changed = self._changed_entries()
+        # New aggregates go in one statement per repository; changes and removals follow in
+        # the order the aggregates were first seen.
+        batches: dict[int, list[TrackedAggregate]] = {}
+        for entry in changed:
             if entry.state is State.NEW:
-                written = entry.persister.persist_new(aggregate)
+                batches.setdefault(id(entry.persister), []).append(entry)
+        for batch in batches.values():
+            rows = [(entry.aggregate, cast("dict[str, Any]", entry.written)) for entry in batch]
+            inserted = batch[0].persister.persist_new(rows)
+            if isinstance(inserted, Failure):
+                return inserted
+        for entry in changed:
+            written: Result[None, CommitError]
+            if entry.state is State.LOADED:
+                state = cast("dict[str, Any]", entry.written)
+                written = entry.persister.persist_changed(entry.aggregate, state)
             elif entry.state is State.REMOVED:
-                written = entry.persister.persist_removed(aggregate)
+                written = entry.persister.persist_removed(entry.aggregate)
             else:
-                written = entry.persister.persist_changed(aggregate)
+                continue
             if isinstance(written, Failure):
                 return written
-            version = aggregate.version if entry.state is not State.REMOVED else None
-            messages += (OutboxMessage.from_event(e, aggregate_version=version) for e in recorded)
+        return Success(self._write_outbox(changed))
+
+    def _changed_entries(self) -> list[TrackedAggregate]:
+        changed: list[TrackedAggregate] = []
+        for entry in self._tracker.entries():
+            if entry.state is not State.REMOVED:
+                state = entry.persister.snapshot(entry.aggregate)
+                unchanged = entry.state is State.LOADED and state == entry.snapshot
+                if unchanged and not entry.aggregate.pending_events:
+                    continue
+                entry.written = state
+            changed.append(entry)
+        return changed
+
+    def _write_outbox(self, changed: list[TrackedAggregate]) -> list[DomainEvent]:
+        context = current_context()  # one context for the whole commit
+        messages: list[OutboxMessage] = []
+        events: list[DomainEvent] = []
+        for entry in changed:
+            recorded = entry.aggregate.collect_events()
+            version = entry.aggregate.version if entry.state is not State.REMOVED else None
+            messages += (
+                OutboxMessage.from_event(e, aggregate_version=version, context=context)
+                for e in recorded
+            )
             events += recorded
-        messages += (OutboxMessage.from_event(event) for event in self._free_events)
+        messages += (OutboxMessage.from_event(e, context=context) for e in self._free_events)
         events += self._free_events
         self._free_events = []
         if messages:
             self._provider().outbox_store().append(messages)
-        return Success(events)
+        return events
 
 
 class Runner(Protocol):
@@ -193,7 +223,7 @@ class Runner(Protocol):
 
 
 class AsyncUnitOfWork(ABC):
-    """The ``async with`` flavour of :class:`UnitOfWork`, running its steps through a runner.
+    """The ``async with`` flavour of ``UnitOfWork``, running its steps through a runner.
 
     Subclasses provide the synchronous unit of work and the runner when the block starts.
     """
@@ -202,6 +232,7 @@ class AsyncUnitOfWork(ABC):
         """Create the unit of work; the transaction starts when the block starts."""
         self._inner: UnitOfWork | None = None
         self._run: Runner | None = None
+        self._released: list[DomainEvent] = []
 
     @abstractmethod
     async def _open(self) -> tuple[UnitOfWork, Runner]:
@@ -229,6 +260,7 @@ class AsyncUnitOfWork(ABC):
         try:
             await run(lambda: inner.__exit__(exc_type, exc, traceback))
         finally:
+            self._released.extend(inner.collect_committed_events())
             self._inner = self._run = None
             await self._close()
 
@@ -257,7 +289,7 @@ class AsyncUnitOfWork(ABC):
         self._parts()[0].record(event)
 
     async def commit(self) -> Result[None, CommitError]:
-        """Write every change and its events in one transaction (see :meth:`UnitOfWork.commit`).
+        """Write every change and its events in one transaction (see ``commit``).
 
         Returns:
             ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` or
@@ -272,5 +304,11 @@ class AsyncUnitOfWork(ABC):
         await run(inner.rollback)
 
     def collect_committed_events(self) -> tuple[DomainEvent, ...]:
-        """Return the events of the commits so far, oldest first, and forget them."""
-        return self._parts()[0].collect_committed_events()
+        """Return the events of the commits so far, oldest first, and forget them.
+
+        Works during the block and after it (the message bus collects after the block).
+        """
+        if self._inner is not None:
+            self._released.extend(self._inner.collect_committed_events())
+        events, self._released = tuple(self._released), []
+        return events

@@ -48,6 +48,7 @@ from creativeflow_shared.domain._specification import (
     SortKey,
     Specification,
     comparable,
+    value_at,
     where,
 )
 from creativeflow_shared.domain._text import NonEmptyStr, Slug
@@ -106,5 +107,6 @@ __all__ = [
     "utc_now",
     "uuid7",
     "validate",
+    "value_at",
     "where",
 ]

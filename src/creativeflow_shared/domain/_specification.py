@@ -43,6 +43,7 @@ __all__ = [
     "SortKey",
     "Specification",
     "comparable",
+    "value_at",
     "where",
 ]
 
@@ -94,7 +95,7 @@ def comparable(value: object) -> object:
 class Specification(ABC, Generic[T]):
     """A predicate over candidates of type ``T``; combine with ``&``, ``|`` and ``~``.
 
-    Build leaves with :func:`where`; evaluate with :meth:`is_satisfied_by`.
+    Build leaves with ``where``; evaluate with ``is_satisfied_by``.
 
     Examples:
         >>> from pydantic import BaseModel
@@ -165,7 +166,14 @@ class Specification(ABC, Generic[T]):
         return Not(self)
 
 
-def _resolve(candidate: object, path: tuple[str, ...]) -> object:
+def value_at(candidate: object, path: tuple[str, ...]) -> object:
+    """Return the attribute at ``path`` of ``candidate``, or ``None`` past a missing link.
+
+    Examples:
+        >>> from creativeflow_shared.domain import Money
+        >>> value_at(Money.of("2", "EUR"), ("currency", "code"))
+        'EUR'
+    """
     value = candidate
     for name in path:
         if value is None:
@@ -181,7 +189,7 @@ class Comparison(Specification[T]):
     Attributes:
         path: Attribute names from the candidate to the compared attribute.
         operator: The comparison.
-        value: The primitive to compare with (see :func:`comparable`); a tuple for ``IN``.
+        value: The primitive to compare with (see ``comparable``); a tuple for ``IN``.
     """
 
     __slots__ = ("operator", "path", "value")
@@ -198,7 +206,7 @@ class Comparison(Specification[T]):
         """Compare the attribute with the value; unknown when the attribute is missing."""
         if self.operator is Operator.IN and not self.value:
             return False  # nothing is in an empty set, not even an unknown value (as in SQL)
-        actual = comparable(_resolve(candidate, self.path))
+        actual = comparable(value_at(candidate, self.path))
         if actual is None:
             return None
         return _COMPARE[self.operator](actual, self.value)
@@ -218,7 +226,7 @@ class IsNull(Specification[T]):
     @override
     def evaluate(self, candidate: T) -> bool | None:
         """Whether the attribute is missing."""
-        return _resolve(candidate, self.path) is None
+        return value_at(candidate, self.path) is None
 
 
 @final
@@ -337,7 +345,7 @@ class SortKey(Generic[T]):
 
     def value_of(self, candidate: T) -> object:
         """Return the candidate's value for this key, reduced to its primitive."""
-        return comparable(_resolve(candidate, self.path))
+        return comparable(value_at(candidate, self.path))
 
     @override
     def __eq__(self, other: object) -> bool:
@@ -371,7 +379,7 @@ class Attribute(Generic[T]):
     """An attribute path of model ``T``, checked against the model's fields when built.
 
     Reach nested fields with attribute access (or ``["name"]`` for names that clash with the
-    comparison methods); compare with :meth:`eq`, :meth:`lt`, :meth:`in_`, ... Values are
+    comparison methods); compare with ``eq``, ``lt``, ``in_``, ... Values are
     validated against the field's type, so the comparison is decided when the specification
     is *defined*, never at query time.
     """
@@ -379,7 +387,7 @@ class Attribute(Generic[T]):
     __slots__ = ("_adapter", "_annotation", "_model", "_optional", "_path")
 
     def __init__(self, model: type[T], path: tuple[str, ...], annotation: object) -> None:
-        """Point at ``path`` in ``model``; use :func:`where` rather than this directly."""
+        """Point at ``path`` in ``model``; use ``where`` rather than this directly."""
         self._model = model
         self._path = path
         self._annotation, self._optional = _unwrap(annotation)
@@ -405,6 +413,13 @@ class Attribute(Generic[T]):
         if name.startswith("_"):
             raise AttributeError(name)
         return self[name]
+
+    def follow(self, path: Iterable[str]) -> Attribute[T]:
+        """Step through every name of ``path`` (e.g. ``("cost", "amount")``) in turn."""
+        attribute = self
+        for name in path:
+            attribute = attribute[name]
+        return attribute
 
     def __getitem__(self, name: str) -> Attribute[T]:
         """Step into the nested field ``name`` (for names that clash with methods)."""

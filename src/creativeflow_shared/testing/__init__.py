@@ -17,6 +17,21 @@ and ``st.from_type(OrderId)`` for any ``Identity`` subclass work as well. The pa
 ``testing`` extra: ``pip install creativeflow-shared-backend[testing]``.
 """
 
+from creativeflow_shared.testing._contract_model import (
+    ContractItem,
+    ContractItemChanged,
+    ContractItemId,
+    ContractItemRepository,
+)
+from creativeflow_shared.testing._contracts import (
+    AsyncHarness,
+    RepositoryContract,
+    RepositoryFacade,
+    SyncHarness,
+    UnitOfWorkContract,
+    UnitOfWorkFacade,
+    UnitOfWorkHarness,
+)
 from creativeflow_shared.testing._hypothesis_plugin import register_strategies
 from creativeflow_shared.testing._in_memory import (
     AsyncInMemoryUnitOfWork,
@@ -38,10 +53,21 @@ from creativeflow_shared.testing._strategies import (
 )
 
 __all__ = [
+    "AsyncHarness",
     "AsyncInMemoryUnitOfWork",
+    "ContractItem",
+    "ContractItemChanged",
+    "ContractItemId",
+    "ContractItemRepository",
     "InMemoryDatabase",
     "InMemoryDocumentStore",
     "InMemoryUnitOfWork",
+    "RepositoryContract",
+    "RepositoryFacade",
+    "SyncHarness",
+    "UnitOfWorkContract",
+    "UnitOfWorkFacade",
+    "UnitOfWorkHarness",
     "aware_datetimes",
     "currencies",
     "emails",

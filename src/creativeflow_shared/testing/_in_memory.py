@@ -71,7 +71,7 @@ class _Transaction:
 
 
 class InMemoryDocumentStore:
-    """The in-memory :class:`~creativeflow_shared.application.DocumentStore` of one repository."""
+    """The in-memory ``DocumentStore`` of one repository."""
 
     def __init__(
         self, database: InMemoryDatabase, transaction: _Transaction, repository: _Repository
@@ -117,12 +117,15 @@ class InMemoryDocumentStore:
         """Return how many documents match ``query``."""
         return len(self._matching(query))
 
-    def insert(self, document: StoredDocument) -> Result[None, AlreadyExistsError]:
-        """Insert a new document; a taken id or unique key is a ``Failure``."""
+    def insert(self, documents: Sequence[StoredDocument]) -> Result[None, AlreadyExistsError]:
+        """Insert new documents, all or none; a taken id or unique key is a ``Failure``."""
         view = self._view()
-        if document.id in view or self._unique_clash(document, view):
-            return Failure(AlreadyExistsError(self._repository.resource_name, document.id))
-        self._staged[document.id] = document
+        for document in documents:
+            if document.id in view or self._unique_clash(document, view):
+                clash = document.id if len(documents) == 1 else f"one of {len(documents)} new"
+                return Failure(AlreadyExistsError(self._repository.resource_name, clash))
+            view[document.id] = document
+        self._staged.update((document.id, document) for document in documents)
         return Success(None)
 
     def update(
@@ -214,7 +217,7 @@ class _OutboxStore:
 
 
 class InMemoryUnitOfWork(UnitOfWork):
-    """A unit of work over an :class:`InMemoryDatabase` (one new database if none is given).
+    """A unit of work over an ``InMemoryDatabase`` (one new database if none is given).
 
     Commits are atomic and serialised by the database's lock, so optimistic concurrency
     conflicts behave as they do on a real database.
@@ -264,7 +267,7 @@ class InMemoryUnitOfWork(UnitOfWork):
 
 
 class AsyncInMemoryUnitOfWork(AsyncUnitOfWork):
-    """The ``async with`` flavour of :class:`InMemoryUnitOfWork` (steps run directly)."""
+    """The ``async with`` flavour of ``InMemoryUnitOfWork`` (steps run directly)."""
 
     def __init__(self, database: InMemoryDatabase | None = None) -> None:
         """Work on ``database``."""

@@ -6,7 +6,7 @@ import functools
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Float, String, and_, not_, or_
+from sqlalchemy import BigInteger, Float, String, and_, literal, not_, or_
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.sql import operators
 
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from creativeflow_shared.domain import SortKey, Specification
 
 __all__ = ["DocumentCompiler"]
+
+
+def _bound(expression: ColumnElement[Any], value: object) -> ColumnElement[Any]:
+    """Return ``value`` as a parameter of ``expression``'s type.
+
+    Left to itself SQLAlchemy renders ``True`` and ``False`` as constants, which it refuses in
+    ordering comparisons (``flag < true``); an explicit parameter compares like any value.
+    """
+    return literal(value, expression.type)
 
 
 def _members(value: object) -> tuple[object, ...]:
@@ -95,13 +104,14 @@ class DocumentCompiler:
         self, keys: tuple[SortKey[Any], ...], values: tuple[object, ...]
     ) -> ColumnElement[bool]:
         """Return the condition for rows strictly after ``values`` in the keys' order."""
-        columns = [self._sortable(self._projected[key.path]) for key in keys]
-        columns.append(self._table.c.id)
+        plain = [*(self._projected[key.path] for key in keys), self._table.c.id]
+        columns = [self._sortable(column) for column in plain]
+        bound = [_bound(column, value) for column, value in zip(plain, values, strict=True)]
         descending = [key.descending for key in keys] + [False]
         alternatives: list[ColumnElement[bool]] = []
         for index, column in enumerate(columns):
-            equal = [columns[i] == values[i] for i in range(index)]
-            beyond = column < values[index] if descending[index] else column > values[index]
+            equal = [columns[i] == bound[i] for i in range(index)]
+            beyond = column < bound[index] if descending[index] else column > bound[index]
             alternatives.append(and_(*equal, beyond))
         return or_(*alternatives)
 
@@ -111,9 +121,10 @@ class DocumentCompiler:
         expression = self._expression(path)
         if operator is Operator.IN:
             return expression.in_([self._bindable(path, member) for member in _members(value)])
+        bound = _bound(expression, self._bindable(path, value))
         if operator in _ORDERING:
             expression = self._sortable(expression)
-        return _OPERATORS[operator](expression, self._bindable(path, value))
+        return _OPERATORS[operator](expression, bound)
 
     def _expression(self, path: tuple[str, ...]) -> ColumnElement[Any]:
         column = self._projected.get(path)
@@ -145,7 +156,4 @@ class DocumentCompiler:
 
     @functools.cache  # noqa: B019 (one compiler per table lives as long as the table)
     def _kind(self, path: tuple[str, ...]) -> JsonKind | None:
-        attribute = where(self._repository.aggregate_class)
-        for name in path:
-            attribute = attribute[name]
-        return json_kind(attribute.annotation)
+        return json_kind(where(self._repository.aggregate_class).follow(path).annotation)

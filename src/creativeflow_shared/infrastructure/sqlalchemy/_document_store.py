@@ -14,8 +14,9 @@ from creativeflow_shared.infrastructure.sqlalchemy._compiler import DocumentComp
 from creativeflow_shared.infrastructure.sqlalchemy._errors import translate_error
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Row, Table
-    from sqlalchemy.orm import Session
+    from collections.abc import Sequence
+
+    from sqlalchemy import ColumnElement, Connection, Row, Table
     from sqlalchemy.sql import Delete, Insert, Update
 
     from creativeflow_shared.application import DocumentQuery, DocumentRepository
@@ -47,18 +48,18 @@ class _Statements:
 
 
 class SQLAlchemyDocumentStore:
-    """The :class:`~creativeflow_shared.application.DocumentStore` of one table in a session."""
+    """The ``DocumentStore`` of one table, within a connection's transaction."""
 
-    __slots__ = ("_compiler", "_repository", "_session", "_statements", "_table")
+    __slots__ = ("_compiler", "_connection", "_repository", "_statements", "_table")
 
     def __init__(
-        self, session: Session, table: Table, repository: type[DocumentRepository[Any, Any]]
+        self, connection: Connection, table: Table, repository: type[DocumentRepository[Any, Any]]
     ) -> None:
-        """Store ``repository``'s aggregates in ``table`` within ``session``'s transaction."""
-        self._session = session
+        """Store ``repository``'s aggregates in ``table`` within ``connection``'s transaction."""
+        self._connection = connection
         self._table = table
         self._repository = repository
-        dialect = session.get_bind().dialect.name
+        dialect = connection.dialect.name
         per_dialect = table.info.setdefault("creativeflow_statements", {})
         cached = per_dialect.get(dialect)
         if cached is None:
@@ -71,10 +72,10 @@ class SQLAlchemyDocumentStore:
     def get(self, id_: object, tenant_id: str | None) -> StoredDocument | None:
         """Return the document with ``id_`` (of ``tenant_id`` when given), or ``None``."""
         if tenant_id is None:
-            row = self._session.execute(self._statements.get, {"b_id": id_}).first()
+            row = self._connection.execute(self._statements.get, {"b_id": id_}).first()
         else:
             params = {"b_id": id_, "b_tenant": tenant_id}
-            row = self._session.execute(self._statements.get_for_tenant, params).first()
+            row = self._connection.execute(self._statements.get_for_tenant, params).first()
         return None if row is None else _document(row)
 
     def find(self, query: DocumentQuery) -> list[StoredDocument]:
@@ -85,30 +86,35 @@ class SQLAlchemyDocumentStore:
             statement = statement.offset(query.offset)
         if query.limit is not None:
             statement = statement.limit(query.limit)
-        return [_document(row) for row in self._session.execute(statement)]
+        return [_document(row) for row in self._connection.execute(statement)]
 
     def count(self, query: DocumentQuery) -> int:
         """Return how many documents match ``query``."""
         statement = select(func.count()).select_from(self._table)
-        counted = self._session.execute(statement.where(*self._conditions(query))).scalar_one()
+        counted = self._connection.execute(statement.where(*self._conditions(query))).scalar_one()
         return int(counted)
 
-    def insert(self, document: StoredDocument) -> Result[None, AlreadyExistsError]:
-        """Insert a new document; a taken id or unique key is a ``Failure``."""
+    def insert(self, documents: Sequence[StoredDocument]) -> Result[None, AlreadyExistsError]:
+        """Insert new documents in one statement; a taken id or unique key is a ``Failure``."""
         now = utc_now()
-        values = {
-            "id": document.id,
-            "tenant_id": document.tenant_id,
-            "version": document.version,
-            "created_at": now,
-            "updated_at": now,
-            "data": document.data,
-            **document.projections,
-        }
+        rows = [
+            {
+                "id": document.id,
+                "tenant_id": document.tenant_id,
+                "version": document.version,
+                "created_at": now,
+                "updated_at": now,
+                "data": document.data,
+                **document.projections,
+            }
+            for document in documents
+        ]
         try:
-            self._session.execute(self._statements.insert, values)
+            self._connection.execute(self._statements.insert, rows)
         except DBAPIError as exc:
-            error = translate_error(exc, self._repository.resource_name, document.id)
+            # One row names its id; for a batch the database does not say which row clashed.
+            clash = documents[0].id if len(documents) == 1 else f"one of {len(documents)} new"
+            error = translate_error(exc, self._repository.resource_name, clash)
             if isinstance(error, AlreadyExistsError):
                 return Failure(error)
             raise (error or exc) from exc
@@ -127,18 +133,20 @@ class SQLAlchemyDocumentStore:
             **{f"b_{name}": value for name, value in document.projections.items()},
         }
         try:
-            result = self._session.execute(self._statements.update, params)
+            result = self._connection.execute(self._statements.update, params)
         except DBAPIError as exc:
             error = translate_error(exc, self._repository.resource_name, document.id)
             if isinstance(error, AlreadyExistsError):
                 return Failure(error)
-            raise (error or exc) from exc
+            if error is None:
+                raise  # a plain fault: as the driver raised it (not chained to itself)
+            raise error from exc
         return Success(_rowcount(result) == 1)
 
     def delete(self, id_: object, expected_version: int) -> bool:
         """Delete the document if its stored version is ``expected_version``."""
         params = {"b_id": id_, "b_expected": expected_version}
-        return _rowcount(self._session.execute(self._statements.delete, params)) == 1
+        return _rowcount(self._connection.execute(self._statements.delete, params)) == 1
 
     def _conditions(self, query: DocumentQuery) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []

@@ -9,8 +9,7 @@ from sqlalchemy import insert
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import Table
-    from sqlalchemy.orm import Session
+    from sqlalchemy import Connection, Table
 
     from creativeflow_shared.application import OutboxMessage
 
@@ -18,13 +17,13 @@ __all__ = ["SQLAlchemyOutboxStore"]
 
 
 class SQLAlchemyOutboxStore:
-    """The :class:`~creativeflow_shared.application.OutboxStore` of an outbox table."""
+    """The ``OutboxStore`` of an outbox table."""
 
-    __slots__ = ("_session", "_table")
+    __slots__ = ("_connection", "_table")
 
-    def __init__(self, session: Session, table: Table) -> None:
-        """Write to ``table`` within ``session``'s transaction."""
-        self._session = session
+    def __init__(self, connection: Connection, table: Table) -> None:
+        """Write to ``table`` within ``connection``'s transaction."""
+        self._connection = connection
         self._table = table
 
     def append(self, messages: Sequence[OutboxMessage]) -> None:
@@ -45,4 +44,4 @@ class SQLAlchemyOutboxStore:
             }
             for message in messages
         ]
-        self._session.execute(insert(self._table), rows)
+        self._connection.execute(insert(self._table), rows)

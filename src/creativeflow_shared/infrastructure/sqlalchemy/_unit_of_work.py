@@ -1,11 +1,16 @@
-"""Units of work on SQLAlchemy sessions: sync ``Session`` and ``AsyncSession``."""
+"""Units of work on SQLAlchemy connections: sync ``Connection`` and ``AsyncConnection``.
+
+The stores issue Core statements only, so a unit of work holds a plain connection and its
+transaction rather than an ORM ``Session`` (whose bookkeeping cost about half the time of a
+one-row transaction on SQLite, for an identity map nobody used).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 from typing_extensions import override
 
 from creativeflow_shared.application import AsyncUnitOfWork, UnitOfWork
@@ -18,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from sqlalchemy import Engine, MetaData
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
     from creativeflow_shared.application import (
         DocumentRepository,
@@ -32,32 +37,34 @@ __all__ = ["AsyncSQLAlchemyUnitOfWork", "SQLAlchemyUnitOfWork"]
 T = TypeVar("T")
 
 
-class _SessionStores:
-    """The stores of one session's transaction."""
+class _ConnectionStores:
+    """The stores of one connection's transaction."""
 
-    __slots__ = ("_metadata", "_session")
+    __slots__ = ("_connection", "_metadata", "_tables")
 
-    def __init__(self, session: Session, metadata: MetaData) -> None:
-        self._session = session
+    def __init__(self, connection: Connection, metadata: MetaData) -> None:
+        self._connection = connection
         self._metadata = metadata
+        self._tables = document_tables(metadata)
 
     def document_store(self, repository: type[DocumentRepository[Any, Any]]) -> DocumentStore:
-        table = document_tables(self._metadata).get(repository)
+        table = self._tables.get(repository)
         if table is None:
             msg = f"declare its table first: document_table(metadata, {repository.__name__})"
             raise LookupError(msg)
-        return SQLAlchemyDocumentStore(self._session, table, repository)
+        return SQLAlchemyDocumentStore(self._connection, table, repository)
 
     def outbox_store(self) -> OutboxStore:
-        return SQLAlchemyOutboxStore(self._session, outbox_of(self._metadata))
+        return SQLAlchemyOutboxStore(self._connection, outbox_of(self._metadata))
 
 
 class SQLAlchemyUnitOfWork(UnitOfWork):
-    """A unit of work on a SQLAlchemy ``Session`` (SQLite, PostgreSQL, ...).
+    """A unit of work on a SQLAlchemy connection (SQLite, PostgreSQL, ...).
 
-    Give it an ``Engine`` to open (and close) a session per block, or an existing ``Session``
-    to take part in a transaction someone else manages. ``metadata`` holds the document tables
-    and the outbox table (see :func:`document_table` and :func:`outbox_table`).
+    Give it an ``Engine`` to check out a connection per block (returned to the pool at the
+    end), or a ``Connection`` to work on (it is left open). Each block is one transaction.
+    ``metadata`` holds the document tables and the outbox table (``document_table`` and
+    ``outbox_table``).
 
     Examples:
         >>> from sqlalchemy import MetaData, create_engine
@@ -70,75 +77,83 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         <Success: None>
     """
 
-    def __init__(self, bind: Engine | Session, metadata: MetaData) -> None:
-        """Work with ``bind`` (an engine, or a session to borrow) and the tables of ``metadata``."""
+    def __init__(self, bind: Engine | Connection, metadata: MetaData) -> None:
+        """Work with ``bind`` (an engine, or a connection to use) and ``metadata``'s tables."""
         super().__init__()
         self._bind = bind
         self._metadata = metadata
-        self._session: Session | None = bind if isinstance(bind, Session) else None
+        self._connection: Connection | None = None
 
     @property
-    def session(self) -> Session:
-        """The session of the current block (for queries the repositories do not cover)."""
-        if self._session is None:
+    def connection(self) -> Connection:
+        """The connection of the current block (for queries the repositories do not cover)."""
+        if self._connection is None:
             msg = "use the unit of work inside a `with` block"
             raise RuntimeError(msg)
-        return self._session
+        return self._connection
 
     @override
-    def _begin(self) -> _SessionStores:
-        if not isinstance(self._bind, Session):
-            self._session = Session(self._bind, expire_on_commit=False, autoflush=False)
-        return _SessionStores(self.session, self._metadata)
+    def _begin(self) -> _ConnectionStores:
+        # The first statement begins the transaction (SQLAlchemy's autobegin): a block that
+        # only reads pays for no explicit BEGIN.
+        bind = self._bind
+        self._connection = bind if isinstance(bind, Connection) else bind.connect()
+        return _ConnectionStores(self._connection, self._metadata)
 
     @override
     def _commit_transaction(self) -> None:
+        if not self.connection.in_transaction():
+            return
         try:
-            self.session.commit()
+            self.connection.commit()
         except DBAPIError as exc:
             error = translate_error(exc, "transaction", "commit")
             raise (error or exc) from exc
 
     @override
     def _rollback_transaction(self) -> None:
-        self.session.rollback()
+        if self.connection.in_transaction():
+            self.connection.rollback()
 
     @override
     def _end(self) -> None:
-        if not isinstance(self._bind, Session):
-            self.session.close()
-            self._session = None
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if isinstance(self._bind, Connection):
+            if connection.in_transaction():
+                connection.rollback()
+        else:
+            connection.close()  # the pool rolls back whatever was not committed
 
 
 class AsyncSQLAlchemyUnitOfWork(AsyncUnitOfWork):
-    """A unit of work on a SQLAlchemy ``AsyncSession`` (aiosqlite, psycopg async, ...).
+    """A unit of work on a SQLAlchemy ``AsyncConnection`` (aiosqlite, psycopg async, ...).
 
-    It runs the very same steps as :class:`SQLAlchemyUnitOfWork`, through
-    ``AsyncSession.run_sync``: the async driver does the I/O, the logic is not duplicated.
+    It runs the very same steps as ``SQLAlchemyUnitOfWork``, through
+    ``AsyncConnection.run_sync``: the async driver does the I/O, the logic is not duplicated.
     """
 
     def __init__(self, engine: AsyncEngine, metadata: MetaData) -> None:
-        """Open a session of ``engine`` per block, with the tables of ``metadata``."""
+        """Check out a connection of ``engine`` per block; use ``metadata``'s tables."""
         super().__init__()
         self._engine = engine
         self._metadata = metadata
-        self._async_session: Any = None
+        self._async_connection: AsyncConnection | None = None
 
     @override
     async def _open(self) -> tuple[UnitOfWork, Runner]:
-        from sqlalchemy.ext.asyncio import AsyncSession  # noqa: PLC0415 (needs greenlet, at use)
-
-        session = AsyncSession(self._engine, expire_on_commit=False, autoflush=False)
-        self._async_session = session
-        inner = SQLAlchemyUnitOfWork(session.sync_session, self._metadata)
+        connection = await self._engine.connect()
+        self._async_connection = connection
+        inner = SQLAlchemyUnitOfWork(connection.sync_connection, self._metadata)  # type: ignore[arg-type] # set once connected
 
         def run(step: Callable[[], T]) -> Awaitable[T]:
-            return session.run_sync(lambda _: step())
+            return connection.run_sync(lambda _: step())
 
         return inner, run
 
     @override
     async def _close(self) -> None:
-        session, self._async_session = self._async_session, None
-        if session is not None:
-            await session.close()
+        connection, self._async_connection = self._async_connection, None
+        if connection is not None:
+            await connection.close()
