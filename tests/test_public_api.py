@@ -129,6 +129,21 @@ _SQLALCHEMY_API = [
 ]
 
 _TESTING_API = [
+    "AsyncHarness",
+    "AsyncInMemoryUnitOfWork",
+    "ContractItem",
+    "ContractItemChanged",
+    "ContractItemId",
+    "ContractItemRepository",
+    "InMemoryDatabase",
+    "InMemoryDocumentStore",
+    "InMemoryUnitOfWork",
+    "RepositoryContract",
+    "RepositoryFacade",
+    "SyncHarness",
+    "UnitOfWorkContract",
+    "UnitOfWorkFacade",
+    "UnitOfWorkHarness",
     "aware_datetimes",
     "currencies",
     "emails",

@@ -9,6 +9,7 @@ from returns.result import Success
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 
+from creativeflow_shared.domain import AlreadyExistsError
 from creativeflow_shared.infrastructure.sqlalchemy import document_table, outbox_table
 from creativeflow_shared.testing import (
     ContractItem,
@@ -86,9 +87,10 @@ def test_g1_an_aggregate_change_is_undone_when_its_outbox_row_cannot_be_written(
         uow.repository(ContractItemRepository).add(item)
         assert uow.commit() == Success(None)
 
-    with pytest.raises(DBAPIError):
+    with pytest.raises(AlreadyExistsError) as raised:
         _commit_a_change_whose_outbox_row_fails(harness, item)
 
+    assert isinstance(raised.value.__cause__, DBAPIError)
     stored = _stored(harness, item)
     assert stored is not None
     assert (stored.rank, stored.version) == (1, 1)

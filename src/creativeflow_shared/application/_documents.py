@@ -233,6 +233,9 @@ class DocumentRepository(Generic[A, I]):
                 cls.aggregate_class = args[0]
                 break
         else:
+            own_bases = cls.__dict__.get("__orig_bases__", ())
+            if any(isinstance(arg, TypeVar) for base in own_bases for arg in get_args(base)):
+                return  # a generic intermediate base: its own subclasses name the types
             if not hasattr(cls, "aggregate_class"):
                 msg = f"{cls.__name__} must name its types: DocumentRepository[Aggregate, Id]"
                 raise TypeError(msg)

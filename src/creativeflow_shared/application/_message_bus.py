@@ -57,7 +57,7 @@ class Command(BaseModel):
 
 #: Called after a handler failure is logged, with the event, the handler's name and the
 #: exception it raised or the error of the ``Failure`` it returned.
-ErrorHook: TypeAlias = "Callable[[DomainEvent, str, Exception], None]"
+ErrorHook: TypeAlias = Callable[[DomainEvent, str, Exception], None]
 
 
 class _Delivery(Generic[U]):

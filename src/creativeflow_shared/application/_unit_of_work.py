@@ -74,8 +74,8 @@ class UnitOfWork(ABC):
         """Start the transaction and return its stores."""
 
     @abstractmethod
-    def _commit_transaction(self) -> None:
-        """Commit the transaction."""
+    def _commit_transaction(self) -> Result[None, CommitError]:
+        """Commit the transaction; a constraint checked only now is a ``Failure``."""
 
     @abstractmethod
     def _rollback_transaction(self) -> None:
@@ -129,11 +129,17 @@ class UnitOfWork(ABC):
             a tracked aggregate first) or ``AlreadyExistsError`` (an added aggregate's id or
             unique key is taken); after a failure nothing is written.
         """
-        written = self._write_changes()
-        if isinstance(written, Failure):
+        versions = [(entry.aggregate, entry.aggregate.version) for entry in self._tracker.entries()]
+        try:
+            written = self._write_changes()
+            committed = written if isinstance(written, Failure) else self._commit_transaction()
+        except BaseException:
+            _restore(versions)
+            raise
+        if isinstance(committed, Failure):
+            _restore(versions)  # nothing was stored: give back the versions writes had raised
             self.rollback()
-            return written
-        self._commit_transaction()
+            return committed
         self._committed_events.extend(written.unwrap())
         self._tracker.committed()
         return Success(None)
@@ -158,8 +164,25 @@ class UnitOfWork(ABC):
 
     def _write_changes(self) -> Result[list[DomainEvent], CommitError]:
         changed = self._changed_entries()
-        # New aggregates go in one statement per repository; changes and removals follow in
-        # the order the aggregates were first seen.
+        written = self._write_rows(changed)
+        if isinstance(written, Failure):
+            return written
+        return Success(self._write_outbox(changed))
+
+    def _write_rows(self, changed: list[TrackedAggregate]) -> Result[None, CommitError]:
+        # Removals first, then changes: both may free a unique value that an insert takes.
+        # New aggregates go last, in one statement per repository.
+        ordered = [e for e in changed if e.state is State.REMOVED]
+        ordered += [e for e in changed if e.state is State.LOADED]
+        for entry in ordered:
+            written: Result[None, CommitError]
+            if entry.state is State.REMOVED:
+                written = entry.persister.persist_removed(entry.aggregate)
+            else:
+                state = cast("dict[str, Any]", entry.written)
+                written = entry.persister.persist_changed(entry.aggregate, state)
+            if isinstance(written, Failure):
+                return written
         batches: dict[int, list[TrackedAggregate]] = {}
         for entry in changed:
             if entry.state is State.NEW:
@@ -169,18 +192,7 @@ class UnitOfWork(ABC):
             inserted = batch[0].persister.persist_new(rows)
             if isinstance(inserted, Failure):
                 return inserted
-        for entry in changed:
-            written: Result[None, CommitError]
-            if entry.state is State.LOADED:
-                state = cast("dict[str, Any]", entry.written)
-                written = entry.persister.persist_changed(entry.aggregate, state)
-            elif entry.state is State.REMOVED:
-                written = entry.persister.persist_removed(entry.aggregate)
-            else:
-                continue
-            if isinstance(written, Failure):
-                return written
-        return Success(self._write_outbox(changed))
+        return Success(None)
 
     def _changed_entries(self) -> list[TrackedAggregate]:
         changed: list[TrackedAggregate] = []
@@ -214,6 +226,11 @@ class UnitOfWork(ABC):
         return events
 
 
+def _restore(versions: list[tuple[AggregateRoot[Any], int]]) -> None:
+    for aggregate, version in versions:
+        vars(aggregate)["version"] = version
+
+
 class Runner(Protocol):
     """Runs a synchronous step of a unit of work from async code."""
 
@@ -245,7 +262,11 @@ class AsyncUnitOfWork(ABC):
     async def __aenter__(self) -> Self:
         """Start the transaction."""
         inner, run = await self._open()
-        await run(inner.__enter__)
+        try:
+            await run(inner.__enter__)
+        except BaseException:
+            await self._close()
+            raise
         self._inner, self._run = inner, run
         return self
 

@@ -386,11 +386,23 @@ class Attribute(Generic[T]):
 
     __slots__ = ("_adapter", "_annotation", "_model", "_optional", "_path")
 
-    def __init__(self, model: type[T], path: tuple[str, ...], annotation: object) -> None:
-        """Point at ``path`` in ``model``; use ``where`` rather than this directly."""
+    def __init__(
+        self,
+        model: type[T],
+        path: tuple[str, ...],
+        annotation: object,
+        *,
+        within_optional: bool = False,
+    ) -> None:
+        """Point at ``path`` in ``model``; use ``where`` rather than this directly.
+
+        ``within_optional`` says that a parent on the path may be ``None``, which makes this
+        attribute missing too.
+        """
         self._model = model
         self._path = path
-        self._annotation, self._optional = _unwrap(annotation)
+        self._annotation, optional = _unwrap(annotation)
+        self._optional = optional or within_optional
         self._adapter: TypeAdapter[Any] | None = None
 
     @property
@@ -433,7 +445,12 @@ class Attribute(Generic[T]):
             known = ", ".join(sorted(fields))
             msg = f"{annotation.__name__} has no field {name!r}; known fields: {known}"
             raise AttributeError(msg)
-        return Attribute(self._model, (*self._path, name), fields[name].annotation)
+        return Attribute(
+            self._model,
+            (*self._path, name),
+            fields[name].annotation,
+            within_optional=self._optional,
+        )
 
     def _value(self, value: object) -> object:
         if not self._path:

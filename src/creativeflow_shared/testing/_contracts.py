@@ -649,6 +649,26 @@ class RepositoryContract(_Contract):
         assert committed == Success(None)
         assert self.load(harness, repository_class, item) is None
 
+    def test_one_commit_removes_changes_and_adds_aggregates_together(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """A commit applies every kind of change at once: removal, change and addition."""
+        removed, changed = ContractItem.new(_sku("removed")), ContractItem.new(_sku("changed"))
+        self.store(harness, repository_class, removed, changed)
+        added = ContractItem.new(_sku("added"))
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.remove(repository.get(removed.id).unwrap())
+            repository.get(changed.id).unwrap().rerank(5)
+            repository.add(added)
+            committed = uow.commit()
+
+        assert committed == Success(None)
+        assert self.load(harness, repository_class, removed) is None
+        stored = [self.load(harness, repository_class, item) for item in (changed, added)]
+        assert [(i.rank, i.version) if i else None for i in stored] == [(5, 2), (0, 1)]
+
     def test_a_unique_value_freed_by_a_removal_can_be_taken_in_the_same_commit(
         self, harness: UnitOfWorkHarness, repository_class: _Items
     ) -> None:

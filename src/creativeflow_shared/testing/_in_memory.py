@@ -231,6 +231,12 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     @override
     def commit(self) -> Result[None, CommitError]:
+        """Commit as ``UnitOfWork.commit`` does, holding the database's lock throughout.
+
+        Returns:
+            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` or
+            ``AlreadyExistsError``.
+        """
         with self.database.lock:
             return super().commit()
 
@@ -240,7 +246,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         return _Stores(self.database, self._transaction)
 
     @override
-    def _commit_transaction(self) -> None:
+    def _commit_transaction(self) -> Result[None, CommitError]:
         for repository, staged in self._transaction.documents.items():
             committed = self.database.documents.setdefault(repository, {})
             for id_, document in staged.items():
@@ -250,6 +256,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                     committed[id_] = document
         self.database.outbox.extend(self._transaction.outbox)
         self._reset()
+        return Success(None)
 
     @override
     def _rollback_transaction(self) -> None:

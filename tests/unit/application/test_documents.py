@@ -742,3 +742,40 @@ def test_a_keyset_page_breaks_ties_of_equal_decimals_by_id() -> None:
     expected = sorted(jobs, key=lambda j: j.id.root)
     assert _ids([*first.items, *second.items]) == _ids(expected)
     assert second.next_cursor is None
+
+
+_A = TypeVar("_A", bound=AggregateRoot[Any])
+_I = TypeVar("_I")
+
+
+class AuditedRepository(DocumentRepository[_A, _I], Generic[_A, _I]):
+    """A service's own generic base: it names no types, its subclasses do."""
+
+    def everything(self) -> list[_A]:
+        return self.find()
+
+
+class AuditedJobRepository(AuditedRepository[Job, JobId]):
+    pass
+
+
+class ArchivedJobRepository(JobRepository):
+    """A subclass of a concrete repository keeps its aggregate and projections."""
+
+
+def test_a_generic_intermediate_base_defers_naming_the_types_to_its_subclasses() -> None:
+    assert (
+        hasattr(AuditedRepository, "aggregate_class"),
+        AuditedJobRepository.aggregate_class,
+    ) == (
+        False,
+        Job,
+    )
+
+
+def test_a_subclass_of_a_concrete_repository_keeps_its_aggregate() -> None:
+    assert (ArchivedJobRepository.aggregate_class, ArchivedJobRepository.resource_name) == (
+        Job,
+        "Job",
+    )
+    assert ArchivedJobRepository.projected == JobRepository.projected

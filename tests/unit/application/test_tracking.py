@@ -2,44 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from returns.result import Result, Success
 
-from creativeflow_shared.application._tracking import State, TrackedAggregate, Tracker
+from creativeflow_shared.application._tracking import State, Tracker
 from creativeflow_shared.domain import (
     AggregateRoot,
     AlreadyExistsError,
     ConcurrencyConflictError,
-    DomainEvent,
     Identity,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class LampId(Identity):
     """The id of a lamp."""
 
 
-class LampSwitched(DomainEvent, event_type="unit_app.tracking.lamp_switched"):
-    on: bool
-
-
 class Lamp(AggregateRoot[LampId]):
     on: bool = False
-
-    def switch(self) -> None:
-        self.on = not self.on
-        self.record(LampSwitched(on=self.on))
 
 
 class SnapshotPersister:
     """Saves nothing; snapshots the aggregate as the document repository does."""
 
-    def persist_new(self, aggregate: AggregateRoot[Any]) -> Result[None, AlreadyExistsError]:
+    def persist_new(
+        self, batch: Sequence[tuple[AggregateRoot[Any], dict[str, Any]]]
+    ) -> Result[None, AlreadyExistsError]:
         return Success(None)
 
     def persist_changed(
-        self, aggregate: AggregateRoot[Any]
+        self, aggregate: AggregateRoot[Any], state: dict[str, Any]
     ) -> Result[None, ConcurrencyConflictError | AlreadyExistsError]:
         return Success(None)
 
@@ -53,6 +49,10 @@ class SnapshotPersister:
 
 
 _PERSISTER = SnapshotPersister()
+
+
+def _load(tracker: Tracker, lamp: Lamp) -> None:
+    tracker.load(Lamp, lamp.id, lamp, _PERSISTER, _PERSISTER.snapshot(lamp))
 
 
 def _lamp() -> Lamp:
@@ -73,7 +73,7 @@ def test_an_unknown_aggregate_is_not_tracked() -> None:
 def test_a_loaded_aggregate_is_tracked_under_its_kind_and_id() -> None:
     tracker, lamp = Tracker(), _lamp()
 
-    tracker.load(Lamp, lamp.id, lamp, _PERSISTER)
+    _load(tracker, lamp)
 
     assert tracker.tracked(Lamp, lamp.id) is lamp
     assert tracker.tracked(LampId, lamp.id) is None
@@ -82,7 +82,7 @@ def test_a_loaded_aggregate_is_tracked_under_its_kind_and_id() -> None:
 
 def test_a_removed_aggregate_is_no_longer_tracked_but_known_as_removed() -> None:
     tracker, lamp = Tracker(), _lamp()
-    tracker.load(Lamp, lamp.id, lamp, _PERSISTER)
+    _load(tracker, lamp)
 
     tracker.remove(Lamp, lamp.id, lamp, _PERSISTER)
 
@@ -121,7 +121,7 @@ def test_adding_the_same_object_twice_keeps_one_entry() -> None:
 
 def test_adding_a_loaded_object_again_keeps_it_loaded() -> None:
     tracker, lamp = Tracker(), _lamp()
-    tracker.load(Lamp, lamp.id, lamp, _PERSISTER)
+    _load(tracker, lamp)
 
     tracker.add(Lamp, lamp.id, lamp, _PERSISTER)
 
@@ -131,7 +131,7 @@ def test_adding_a_loaded_object_again_keeps_it_loaded() -> None:
 def test_adding_another_object_with_a_tracked_id_tracks_it_as_new() -> None:
     tracker, lamp = Tracker(), _lamp()
     impostor = Lamp(id=lamp.id, on=True)
-    tracker.load(Lamp, lamp.id, lamp, _PERSISTER)
+    _load(tracker, lamp)
 
     tracker.add(Lamp, lamp.id, impostor, _PERSISTER)
 
@@ -141,7 +141,7 @@ def test_adding_another_object_with_a_tracked_id_tracks_it_as_new() -> None:
 
 def test_adding_a_removed_object_again_tracks_it_as_new() -> None:
     tracker, lamp = Tracker(), _lamp()
-    tracker.load(Lamp, lamp.id, lamp, _PERSISTER)
+    _load(tracker, lamp)
     tracker.remove(Lamp, lamp.id, lamp, _PERSISTER)
 
     tracker.add(Lamp, lamp.id, lamp, _PERSISTER)
@@ -153,7 +153,7 @@ def test_entries_come_in_the_order_they_were_first_seen() -> None:
     tracker = Tracker()
     first, second, third = _lamp(), _lamp(), _lamp()
     tracker.add(Lamp, first.id, first, _PERSISTER)
-    tracker.load(Lamp, second.id, second, _PERSISTER)
+    _load(tracker, second)
     tracker.add(Lamp, third.id, third, _PERSISTER)
 
     tracker.remove(Lamp, first.id, first, _PERSISTER)
@@ -162,50 +162,46 @@ def test_entries_come_in_the_order_they_were_first_seen() -> None:
     assert _states(tracker) == [(second.id, State.REMOVED), (third.id, State.NEW)]
 
 
-def test_an_unchanged_loaded_aggregate_is_not_changed() -> None:
-    lamp = _lamp()
-    entry = TrackedAggregate(lamp, _PERSISTER, State.LOADED, _PERSISTER.snapshot(lamp))
+def test_a_loaded_aggregate_keeps_the_stored_form_it_was_loaded_with() -> None:
+    tracker, lamp = Tracker(), _lamp()
+    stored = {"id": str(lamp.id), "on": False}
 
-    assert entry.is_changed() is False
+    tracker.load(Lamp, lamp.id, lamp, _PERSISTER, stored)
 
-
-def test_a_loaded_aggregate_with_a_different_state_is_changed() -> None:
-    lamp = _lamp()
-    entry = TrackedAggregate(lamp, _PERSISTER, State.LOADED, _PERSISTER.snapshot(lamp))
-
-    lamp.on = True
-
-    assert entry.is_changed() is True
+    assert [(e.state, e.snapshot, e.written) for e in tracker.entries()] == [
+        (State.LOADED, stored, None)
+    ]
 
 
-def test_a_loaded_aggregate_with_pending_events_is_changed_even_in_the_same_state() -> None:
-    lamp = _lamp()
-    entry = TrackedAggregate(lamp, _PERSISTER, State.LOADED, _PERSISTER.snapshot(lamp))
-
-    lamp.switch()
-    lamp.switch()
-
-    assert entry.is_changed() is True
-
-
-def test_committed_forgets_removed_aggregates_and_marks_the_rest_loaded_as_they_are() -> None:
+def test_committed_forgets_removed_aggregates_and_takes_what_was_written_as_loaded() -> None:
     tracker = Tracker()
-    added, changed, removed = _lamp(), _lamp(), _lamp()
+    added, changed, unchanged, removed = _lamp(), _lamp(), _lamp(), _lamp()
     tracker.add(Lamp, added.id, added, _PERSISTER)
-    tracker.load(Lamp, changed.id, changed, _PERSISTER)
-    tracker.load(Lamp, removed.id, removed, _PERSISTER)
+    for lamp in (changed, unchanged, removed):
+        _load(tracker, lamp)
     tracker.remove(Lamp, removed.id, removed, _PERSISTER)
-    changed.on = True
+    loaded_form = tracker.entries()[2].snapshot
+    written = {"written": True}
+    for entry in tracker.entries()[:2]:
+        entry.written = written
 
     tracker.committed()
 
-    assert _states(tracker) == [(added.id, State.LOADED), (changed.id, State.LOADED)]
-    assert [entry.is_changed() for entry in tracker.entries()] == [False, False]
+    assert _states(tracker) == [
+        (added.id, State.LOADED),
+        (changed.id, State.LOADED),
+        (unchanged.id, State.LOADED),
+    ]
+    assert [(e.snapshot, e.written) for e in tracker.entries()] == [
+        (written, None),
+        (written, None),
+        (loaded_form, None),
+    ]
 
 
 def test_clear_forgets_everything() -> None:
     tracker, lamp = Tracker(), _lamp()
-    tracker.load(Lamp, lamp.id, lamp, _PERSISTER)
+    _load(tracker, lamp)
 
     tracker.clear()
 

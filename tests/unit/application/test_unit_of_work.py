@@ -6,11 +6,12 @@ import asyncio
 from typing import TYPE_CHECKING, TypeVar
 
 import pytest
-from returns.result import Failure, Success
+from returns.result import Failure, Result, Success
 from typing_extensions import override
 
 from creativeflow_shared.application import (
     AsyncDocumentRepository,
+    CommitError,
     DocumentRepository,
     RequestContext,
     project,
@@ -81,9 +82,9 @@ class RecordingUnitOfWork(InMemoryUnitOfWork):
         return super()._begin()
 
     @override
-    def _commit_transaction(self) -> None:
+    def _commit_transaction(self) -> Result[None, CommitError]:
         self.calls.append("commit")
-        super()._commit_transaction()
+        return super()._commit_transaction()
 
     @override
     def _rollback_transaction(self) -> None:
@@ -96,10 +97,12 @@ class RecordingUnitOfWork(InMemoryUnitOfWork):
         super()._end()
 
 
-class FailingRollbackUnitOfWork(RecordingUnitOfWork):
+class FailingEndUnitOfWork(RecordingUnitOfWork):
+    """Loses its connection while releasing the transaction."""
+
     @override
-    def _rollback_transaction(self) -> None:
-        super()._rollback_transaction()
+    def _end(self) -> None:
+        super()._end()
         raise ConnectionError
 
 
@@ -137,7 +140,7 @@ def test_a_unit_of_work_can_run_one_block_after_another() -> None:
     with uow:
         pass
 
-    assert uow.calls == ["begin", "rollback", "end"] * 2
+    assert uow.calls == ["begin", "end"] * 2
 
 
 def test_a_repository_outside_a_block_is_refused() -> None:
@@ -173,7 +176,7 @@ def test_every_block_gets_new_repositories() -> None:
     assert first is not second
 
 
-def test_leaving_a_block_without_commit_rolls_back() -> None:
+def test_leaving_a_block_without_commit_discards_the_changes() -> None:
     database = InMemoryDatabase()
     uow = RecordingUnitOfWork(database)
 
@@ -181,10 +184,10 @@ def test_leaving_a_block_without_commit_rolls_back() -> None:
         uow.repository(BoxRepository).add(_box("a"))
 
     assert database.documents[BoxRepository] == {}
-    assert uow.calls == ["begin", "rollback", "end"]
+    assert uow.calls == ["begin", "end"]
 
 
-def test_leaving_a_block_by_an_exception_rolls_back_and_lets_it_through() -> None:
+def test_leaving_a_block_by_an_exception_discards_the_changes_and_lets_it_through() -> None:
     database = InMemoryDatabase()
     uow = RecordingUnitOfWork(database)
 
@@ -197,16 +200,16 @@ def test_leaving_a_block_by_an_exception_rolls_back_and_lets_it_through() -> Non
         add_then_fail()
 
     assert database.documents[BoxRepository] == {}
-    assert uow.calls == ["begin", "rollback", "end"]
+    assert uow.calls == ["begin", "end"]
 
 
-def test_a_failing_rollback_still_ends_the_transaction() -> None:
-    uow = FailingRollbackUnitOfWork()
+def test_a_failing_release_still_frees_the_unit_of_work() -> None:
+    uow = FailingEndUnitOfWork()
 
     with pytest.raises(ConnectionError), uow:
         pass
 
-    assert uow.calls == ["begin", "rollback", "end"]
+    assert uow.calls == ["begin", "end"]
     with pytest.raises(RuntimeError, match="inside a `with` block"):
         uow.repository(BoxRepository)
 
@@ -229,7 +232,7 @@ def test_commit_writes_changes_and_their_events_to_the_outbox_in_one_transaction
         committed = uow.commit()
 
     assert committed == Success(None)
-    assert uow.calls == ["begin", "commit", "rollback", "end"]
+    assert uow.calls == ["begin", "commit", "end"]
     stored = database.documents[BoxRepository]
     assert {box_id: d.version for box_id, d in stored.items()} == {
         kept.id.root: 1,
@@ -287,6 +290,37 @@ def test_commit_without_changes_writes_nothing() -> None:
     assert database.outbox == []
 
 
+def test_an_aggregate_that_only_recorded_events_is_saved_as_its_next_version() -> None:
+    database = InMemoryDatabase()
+    box = _box("a")
+    _stored(database, box)
+
+    with InMemoryUnitOfWork(database) as uow:
+        loaded = uow.repository(BoxRepository).get(box.id).unwrap()
+        loaded.record(BoxesCounted(total=1))
+        committed = uow.commit()
+
+    assert committed == Success(None)
+    assert (loaded.version, database.documents[BoxRepository][box.id.root].version) == (2, 2)
+    assert _kinds(database.outbox) == [("unit_app.uow.boxes_counted", "box", 2)]
+
+
+def test_new_aggregates_of_two_repositories_are_all_inserted() -> None:
+    database = InMemoryDatabase()
+    boxes, shelved = [_box("a"), _box("b")], _box("c")
+
+    with InMemoryUnitOfWork(database) as uow:
+        for box in boxes:
+            uow.repository(BoxRepository).add(box)
+        uow.repository(ShelfRepository).add(shelved)
+        committed = uow.commit()
+
+    assert committed == Success(None)
+    assert set(database.documents[BoxRepository]) == {b.id.root for b in boxes}
+    assert list(database.documents[ShelfRepository]) == [shelved.id.root]
+    assert [b.version for b in (*boxes, shelved)] == [1, 1, 1]
+
+
 def test_a_failed_commit_rolls_back_and_writes_nothing() -> None:
     database = InMemoryDatabase()
     taken = _box("taken")
@@ -304,10 +338,63 @@ def test_a_failed_commit_rolls_back_and_writes_nothing() -> None:
 
     assert isinstance(actual, Failure)
     assert isinstance(actual.failure(), AlreadyExistsError)
-    assert uow.calls == ["begin", "rollback", "rollback", "end"]
+    assert uow.calls == ["begin", "rollback", "end"]
     assert list(database.documents[BoxRepository]) == [taken.id.root]
     assert database.outbox == []
     assert isinstance(after, Failure)
+
+
+def test_a_failed_commit_gives_back_the_versions_of_the_aggregates_it_had_saved() -> None:
+    database = InMemoryDatabase()
+    saved, stale = _box("a"), _box("b")
+    _stored(database, saved, stale)
+
+    with InMemoryUnitOfWork(database) as uow, InMemoryUnitOfWork(database) as other:
+        repository = uow.repository(BoxRepository)
+        first, second = repository.get(saved.id).unwrap(), repository.get(stale.id).unwrap()
+        other.repository(BoxRepository).get(stale.id).unwrap().fill(9)
+        assert other.commit() == Success(None)
+        first.fill(1)  # saved first, as version 2, before ...
+        second.fill(1)  # ... this one conflicts
+        actual = uow.commit()
+
+    assert isinstance(actual, Failure)
+    assert isinstance(actual.failure(), ConcurrencyConflictError)
+    assert (first.version, second.version) == (1, 1)
+    assert database.documents[BoxRepository][saved.id.root].version == 1
+
+
+def test_a_removal_frees_a_unique_value_for_an_aggregate_added_in_the_same_commit() -> None:
+    database = InMemoryDatabase()
+    old = _box("label")
+    _stored(database, old)
+    new = _box("label")
+
+    with InMemoryUnitOfWork(database) as uow:
+        repository = uow.repository(BoxRepository)
+        repository.add(new)
+        repository.remove(repository.get(old.id).unwrap())
+        actual = uow.commit()
+
+    assert actual == Success(None)
+    assert list(database.documents[BoxRepository]) == [new.id.root]
+
+
+def test_a_change_frees_a_unique_value_for_an_aggregate_added_in_the_same_commit() -> None:
+    database = InMemoryDatabase()
+    old = _box("label")
+    _stored(database, old)
+    new = _box("label")
+
+    with InMemoryUnitOfWork(database) as uow:
+        repository = uow.repository(BoxRepository)
+        repository.add(new)
+        repository.get(old.id).unwrap().label = "relabelled"
+        actual = uow.commit()
+
+    assert actual == Success(None)
+    labels = {d.projections["label"] for d in database.documents[BoxRepository].values()}
+    assert labels == {"label", "relabelled"}
 
 
 def test_a_conflicting_commit_is_a_failure_and_forgets_tracked_aggregates() -> None:
@@ -401,7 +488,7 @@ def test_an_async_unit_of_work_returns_typed_async_repositories() -> None:
     assert isinstance(second, AsyncDocumentRepository)
 
 
-def test_an_async_unit_of_work_rolls_back_on_leaving_without_commit() -> None:
+def test_an_async_unit_of_work_discards_the_changes_on_leaving_without_commit() -> None:
     database = InMemoryDatabase()
 
     async def scenario() -> None:
@@ -484,14 +571,14 @@ def test_an_async_unit_of_work_outside_its_block_is_refused() -> None:
         _run(uow.__aexit__(None, None, None))
 
 
-def test_an_async_unit_of_work_closes_its_session_even_when_the_rollback_fails() -> None:
+def test_an_async_unit_of_work_closes_its_connection_even_when_the_release_fails() -> None:
     closed: list[bool] = []
 
     class Failing(AsyncInMemoryUnitOfWork):
         @override
         async def _open(self) -> tuple[UnitOfWork, Runner]:
             _, run = await super()._open()
-            return FailingRollbackUnitOfWork(self.database), run
+            return FailingEndUnitOfWork(self.database), run
 
         @override
         async def _close(self) -> None:
@@ -509,3 +596,38 @@ def test_an_async_unit_of_work_closes_its_session_even_when_the_rollback_fails()
     assert closed == [True]
     with pytest.raises(RuntimeError):
         uow.repository(BoxRepository)
+
+
+class FailingEnterUnitOfWork(InMemoryUnitOfWork):
+    """Cannot start its transaction."""
+
+    @override
+    def _begin(self) -> _Stores:
+        raise ConnectionError("no database")
+
+
+class ClosingAsyncUnitOfWork(AsyncInMemoryUnitOfWork):
+    """Notes whether it released its session."""
+
+    closed = False
+
+    @override
+    async def _open(self) -> tuple[UnitOfWork, Runner]:
+        _, run = await super()._open()
+        return FailingEnterUnitOfWork(self.database), run
+
+    @override
+    async def _close(self) -> None:
+        self.closed = True
+
+
+def test_an_async_unit_of_work_releases_its_session_when_it_cannot_start() -> None:
+    uow = ClosingAsyncUnitOfWork()
+
+    async def enter() -> None:
+        async with uow:
+            pass  # never reached
+
+    with pytest.raises(ConnectionError, match="no database"):
+        asyncio.run(enter())
+    assert uow.closed

@@ -1,4 +1,4 @@
-"""Unit tests of the unit of work on a SQLAlchemy ``AsyncSession`` (aiosqlite)."""
+"""Unit tests of the unit of work on a SQLAlchemy ``AsyncConnection`` (aiosqlite)."""
 
 from __future__ import annotations
 
@@ -191,7 +191,9 @@ def test_a_failed_commit_is_a_failure_and_writes_nothing(url: str) -> None:
     assert count == 1
 
 
-def test_an_exception_in_the_block_rolls_back_and_closes_the_session(url: str) -> None:
+def test_an_exception_in_the_block_discards_the_changes_and_returns_the_connection(
+    url: str,
+) -> None:
     async def scenario(engine: AsyncEngine) -> tuple[object, int]:
         uow = AsyncSQLAlchemyUnitOfWork(engine, _METADATA)
 
@@ -202,16 +204,16 @@ def test_an_exception_in_the_block_rolls_back_and_closes_the_session(url: str) -
 
         with pytest.raises(LookupError):
             await add_then_fail()
-        return uow._async_session, await _count(engine, "unit_async_bins")
+        return uow._async_connection, await _count(engine, "unit_async_bins")
 
     assert _run(url, scenario) == (None, 0)
 
 
-def test_closing_without_a_session_does_nothing(url: str) -> None:
+def test_closing_without_a_connection_does_nothing(url: str) -> None:
     async def scenario(engine: AsyncEngine) -> object:
         uow = AsyncSQLAlchemyUnitOfWork(engine, _METADATA)
         await uow._close()
-        return uow._async_session
+        return uow._async_connection
 
     assert _run(url, scenario) is None
 

@@ -18,7 +18,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from creativeflow_shared.application import (
     DocumentQuery,
@@ -38,7 +37,7 @@ from creativeflow_shared.infrastructure.sqlalchemy import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
 
 class DeviceId(Identity):
@@ -118,16 +117,16 @@ def _changed(document: StoredDocument, **projections: Any) -> StoredDocument:
     )
 
 
-def _store(session: Session) -> SQLAlchemyDocumentStore:
-    return SQLAlchemyDocumentStore(session, _DEVICES, DeviceRepository)
+def _store(connection: Connection) -> SQLAlchemyDocumentStore:
+    return SQLAlchemyDocumentStore(connection, _DEVICES, DeviceRepository)
 
 
 def _inserted(engine: Engine, *documents: StoredDocument) -> None:
-    with Session(engine) as session:
-        store = _store(session)
+    with engine.connect() as connection:
+        store = _store(connection)
         for document in documents:
-            assert store.insert(document) == Success(None)
-        session.commit()
+            assert store.insert([document]) == Success(None)
+        connection.commit()
 
 
 def _row(engine: Engine, document: StoredDocument) -> dict[str, Any]:
@@ -143,8 +142,8 @@ def test_an_inserted_document_is_read_back_with_its_version_tenant_and_data(
     document = _document("s-1", tenant_id="t-1", level=4)
     _inserted(engine, document)
 
-    with Session(engine) as session:
-        actual = _store(session).get(document.id, None)
+    with engine.connect() as connection:
+        actual = _store(connection).get(document.id, None)
 
     assert actual == StoredDocument(document.id, 1, "t-1", document.data)
 
@@ -164,8 +163,8 @@ def test_get_of_another_tenant_or_a_missing_id_is_none(engine: Engine) -> None:
     document = _document("s-1", tenant_id="t-1")
     _inserted(engine, document)
 
-    with Session(engine) as session:
-        store = _store(session)
+    with engine.connect() as connection:
+        store = _store(connection)
         actual = (
             store.get(document.id, "t-1") is not None,
             store.get(document.id, "t-2"),
@@ -192,8 +191,8 @@ def test_find_filters_orders_and_windows(engine: Engine) -> None:
         key=lambda pair: (-pair[0], _uuid(pair[1])),
     )
 
-    with Session(engine) as session:
-        store = _store(session)
+    with engine.connect() as connection:
+        store = _store(connection)
         found = store.find(query)
         counted = store.count(query)
 
@@ -205,8 +204,8 @@ def test_find_without_a_window_returns_every_match(engine: Engine) -> None:
     documents = [_document(f"s-{n}") for n in range(3)]
     _inserted(engine, *documents)
 
-    with Session(engine) as session:
-        actual = _store(session).find(DocumentQuery())
+    with engine.connect() as connection:
+        actual = _store(connection).find(DocumentQuery())
 
     assert [d.id for d in actual] == sorted(_uuid(d) for d in documents)
 
@@ -216,8 +215,8 @@ def test_find_after_a_position_returns_the_rows_that_follow(engine: Engine) -> N
     _inserted(engine, *documents)
     keys = (where(Device).level.asc(),)
 
-    with Session(engine) as session:
-        actual = _store(session).find(
+    with engine.connect() as connection:
+        actual = _store(connection).find(
             DocumentQuery(order_by=keys, after=(1, documents[1].id), limit=5)
         )
 
@@ -225,8 +224,8 @@ def test_find_after_a_position_returns_the_rows_that_follow(engine: Engine) -> N
 
 
 def test_stores_of_one_table_share_their_statements(engine: Engine) -> None:
-    with Session(engine) as session:
-        first, second = _store(session), _store(session)
+    with engine.connect() as connection:
+        first, second = _store(connection), _store(connection)
 
     assert first._statements is second._statements
     assert first._compiler is second._compiler
@@ -239,8 +238,8 @@ def test_inserting_a_taken_id_is_already_exists(engine: Engine) -> None:
     twin = StoredDocument(document.id, 1, None, document.data, {**document.projections})
     twin.projections["serial"] = "s-2"
 
-    with Session(engine) as session:
-        actual = _store(session).insert(twin)
+    with engine.connect() as connection:
+        actual = _store(connection).insert([twin])
 
     assert isinstance(actual, Failure)
     error = actual.failure()
@@ -251,18 +250,39 @@ def test_inserting_a_taken_id_is_already_exists(engine: Engine) -> None:
 def test_inserting_a_taken_unique_value_is_already_exists(engine: Engine) -> None:
     _inserted(engine, _document("s-1"))
 
-    with Session(engine) as session:
-        actual = _store(session).insert(_document("s-1"))
+    with engine.connect() as connection:
+        actual = _store(connection).insert([_document("s-1")])
 
     assert isinstance(actual, Failure)
     assert isinstance(actual.failure(), AlreadyExistsError)
 
 
+def test_a_batch_of_documents_is_inserted_by_one_call(engine: Engine) -> None:
+    documents = [_document(f"s-{n}") for n in range(3)]
+
+    with engine.connect() as connection:
+        actual = _store(connection).insert(documents)
+        connection.commit()
+        counted = _store(connection).count(DocumentQuery())
+
+    assert (actual, counted) == (Success(None), 3)
+
+
+def test_a_clash_in_a_batch_is_already_exists_of_the_batch(engine: Engine) -> None:
+    _inserted(engine, _document("taken"))
+
+    with engine.connect() as connection:
+        actual = _store(connection).insert([_document("free"), _document("taken")])
+
+    assert isinstance(actual, Failure)
+    assert actual.failure().message == "Device 'one of 2 new' already exists"
+
+
 def test_inserting_a_missing_reference_raises_a_reference_violation_from_the_driver_error(
     engine: Engine,
 ) -> None:
-    with Session(engine) as session, pytest.raises(ReferenceViolationError) as caught:
-        _store(session).insert(_document("s-1", owner=99))
+    with engine.connect() as connection, pytest.raises(ReferenceViolationError) as caught:
+        _store(connection).insert([_document("s-1", owner=99)])
 
     assert isinstance(caught.value.__cause__, IntegrityError)
 
@@ -270,8 +290,8 @@ def test_inserting_a_missing_reference_raises_a_reference_violation_from_the_dri
 def test_inserting_a_row_the_database_refuses_otherwise_raises_the_driver_error(
     engine: Engine,
 ) -> None:
-    with Session(engine) as session, pytest.raises(IntegrityError) as caught:
-        _store(session).insert(_document("s-1", level=-1))
+    with engine.connect() as connection, pytest.raises(IntegrityError) as caught:
+        _store(connection).insert([_document("s-1", level=-1)])
 
     # As SQLAlchemy raised it: caused by the driver's error, not chained to itself.
     assert caught.value.__cause__ is caught.value.orig
@@ -283,9 +303,9 @@ def test_updating_the_expected_version_replaces_the_document(engine: Engine) -> 
     _inserted(engine, document)
     changed = _changed(document, level=5, serial="s-9")
 
-    with Session(engine) as session:
-        actual = _store(session).update(changed, expected_version=1)
-        session.commit()
+    with engine.connect() as connection:
+        actual = _store(connection).update(changed, expected_version=1)
+        connection.commit()
 
     row = _row(engine, document)
     assert actual == Success(True)
@@ -297,13 +317,13 @@ def test_updating_another_version_or_a_missing_document_changes_nothing(engine: 
     document = _document("s-1")
     _inserted(engine, document)
 
-    with Session(engine) as session:
-        store = _store(session)
+    with engine.connect() as connection:
+        store = _store(connection)
         actual = (
             store.update(_changed(document, level=5), expected_version=7),
             store.update(_document("s-2"), expected_version=0),
         )
-        session.commit()
+        connection.commit()
 
     assert actual == (Success(False), Success(False))
     assert _row(engine, document)["version"] == 1
@@ -313,8 +333,8 @@ def test_updating_onto_a_taken_unique_value_is_already_exists(engine: Engine) ->
     first, second = _document("s-1"), _document("s-2")
     _inserted(engine, first, second)
 
-    with Session(engine) as session:
-        actual = _store(session).update(_changed(second, serial="s-1"), expected_version=1)
+    with engine.connect() as connection:
+        actual = _store(connection).update(_changed(second, serial="s-1"), expected_version=1)
 
     assert isinstance(actual, Failure)
     assert actual.failure().message == AlreadyExistsError("Device", second.id).message
@@ -326,8 +346,8 @@ def test_updating_to_a_missing_reference_raises_a_reference_violation_from_the_d
     document = _document("s-1")
     _inserted(engine, document)
 
-    with Session(engine) as session, pytest.raises(ReferenceViolationError) as caught:
-        _store(session).update(_changed(document, owner=99), expected_version=1)
+    with engine.connect() as connection, pytest.raises(ReferenceViolationError) as caught:
+        _store(connection).update(_changed(document, owner=99), expected_version=1)
 
     assert isinstance(caught.value.__cause__, IntegrityError)
 
@@ -338,8 +358,8 @@ def test_updating_to_a_row_the_database_refuses_otherwise_raises_the_driver_erro
     document = _document("s-1")
     _inserted(engine, document)
 
-    with Session(engine) as session, pytest.raises(IntegrityError) as caught:
-        _store(session).update(_changed(document, level=-1), expected_version=1)
+    with engine.connect() as connection, pytest.raises(IntegrityError) as caught:
+        _store(connection).update(_changed(document, level=-1), expected_version=1)
 
     # As SQLAlchemy raised it: caused by the driver's error, not chained to itself.
     assert caught.value.__cause__ is caught.value.orig
@@ -350,10 +370,10 @@ def test_deleting_the_expected_version_deletes_the_document(engine: Engine) -> N
     document = _document("s-1")
     _inserted(engine, document)
 
-    with Session(engine) as session:
-        actual = _store(session).delete(document.id, expected_version=1)
-        session.commit()
-        remaining = _store(session).get(document.id, None)
+    with engine.connect() as connection:
+        actual = _store(connection).delete(document.id, expected_version=1)
+        connection.commit()
+        remaining = _store(connection).get(document.id, None)
 
     assert (actual, remaining) == (True, None)
 
@@ -362,10 +382,10 @@ def test_deleting_another_version_or_a_missing_document_deletes_nothing(engine: 
     document = _document("s-1")
     _inserted(engine, document)
 
-    with Session(engine) as session:
-        store = _store(session)
+    with engine.connect() as connection:
+        store = _store(connection)
         actual = (store.delete(document.id, 2), store.delete(DeviceId.new().root, 1))
-        session.commit()
+        connection.commit()
 
     assert actual == (False, False)
     assert _row(engine, document)["version"] == 1

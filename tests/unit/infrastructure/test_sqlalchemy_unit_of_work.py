@@ -1,15 +1,16 @@
-"""Unit tests of the unit of work on a SQLAlchemy ``Session`` (SQLite and PostgreSQL)."""
+"""Unit tests of the unit of work on a SQLAlchemy connection (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
+from pydantic import BaseModel, Field
 from returns.result import Failure, Success
-from sqlalchemy import MetaData, UniqueConstraint, func, select
+from sqlalchemy import Connection, MetaData, UniqueConstraint, event, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
-from typing_extensions import override
 
 from creativeflow_shared.application import DocumentRepository, RequestContext, project, use_context
 from creativeflow_shared.domain import (
@@ -58,6 +59,31 @@ class MeterRepository(DocumentRepository[Meter, MeterId]):
     projections = (project("serial", unique=True), project("value"))
 
 
+class Reading(BaseModel):
+    at: datetime
+    amount: Decimal
+    ratio: float
+    tags: list[str]
+
+
+class GaugeId(Identity):
+    """The id of a gauge."""
+
+
+class Gauge(AggregateRoot[GaugeId]):
+    """An aggregate of values whose stored JSON may be spelled differently when read back."""
+
+    name: str
+    reading: Reading
+    history: list[Reading] = Field(default_factory=list[Reading])
+    note: str | None = None
+    scale: float = 1.0
+
+
+class GaugeRepository(DocumentRepository[Gauge, GaugeId]):
+    projections = (project("reading.amount"),)
+
+
 class UndeclaredRepository(DocumentRepository[Meter, MeterId]):
     """A repository whose table was never declared."""
 
@@ -65,6 +91,7 @@ class UndeclaredRepository(DocumentRepository[Meter, MeterId]):
 _METADATA = MetaData()
 _METERS = document_table(_METADATA, MeterRepository, name="unit_uow_meters")
 _OUTBOX = outbox_table(_METADATA, name="unit_uow_outbox")
+document_table(_METADATA, GaugeRepository, name="unit_uow_gauges")
 
 # The same table without an outbox.
 _BARE_METADATA = MetaData()
@@ -76,17 +103,6 @@ _DEFERRED_METERS = document_table(_DEFERRED_METADATA, MeterRepository, name="uni
 for _constraint in _DEFERRED_METERS.constraints:
     if isinstance(_constraint, UniqueConstraint):
         _constraint.deferrable, _constraint.initially = True, "DEFERRED"
-
-
-class TrackedSession(Session):
-    """A session that counts how often it is closed."""
-
-    closes = 0
-
-    @override
-    def close(self) -> None:
-        self.closes += 1
-        super().close()
 
 
 class DriverError(Exception):
@@ -123,47 +139,98 @@ def _stored(engine: Engine, *meters: Meter) -> None:
         assert uow.commit() == Success(None)
 
 
-# -- the session --------------------------------------------------------------------------------
-def test_a_block_on_an_engine_opens_a_session_and_closes_it_at_the_end(engine: Engine) -> None:
+# -- the connection -----------------------------------------------------------------------------
+def test_a_block_on_an_engine_checks_out_a_connection_and_returns_it_at_the_end(
+    engine: Engine,
+) -> None:
     uow = SQLAlchemyUnitOfWork(engine, _METADATA)
 
     with uow:
-        session = uow.session
-        assert isinstance(session, Session)
+        connection = uow.connection
+        closed_in_the_block = connection.closed
 
+    assert (closed_in_the_block, connection.closed) == (False, True)
     with pytest.raises(RuntimeError, match="inside a `with` block"):
-        _ = uow.session
+        _ = uow.connection
 
 
-def test_the_session_outside_a_block_is_refused(engine: Engine) -> None:
+def test_the_connection_outside_a_block_is_refused(engine: Engine) -> None:
     with pytest.raises(RuntimeError, match="inside a `with` block"):
-        _ = SQLAlchemyUnitOfWork(engine, _METADATA).session
+        _ = SQLAlchemyUnitOfWork(engine, _METADATA).connection
 
 
-def test_each_block_on_an_engine_has_its_own_session(engine: Engine) -> None:
+def test_each_block_on_an_engine_has_its_own_connection(engine: Engine) -> None:
     uow = SQLAlchemyUnitOfWork(engine, _METADATA)
     with uow:
-        first = uow.session
+        first = uow.connection
     with uow:
-        second = uow.session
+        second = uow.connection
 
     assert first is not second
 
 
-def test_a_borrowed_session_is_used_and_left_open(engine: Engine) -> None:
+def test_a_given_connection_is_used_and_left_open(engine: Engine) -> None:
     meter = _meter("m-1")
 
-    with TrackedSession(engine) as session:
-        with SQLAlchemyUnitOfWork(session, _METADATA) as uow:
-            assert uow.session is session
+    with engine.connect() as connection:
+        with SQLAlchemyUnitOfWork(connection, _METADATA) as uow:
+            assert uow.connection is connection
             uow.repository(MeterRepository).add(meter)
             assert uow.commit() == Success(None)
-        closes_after_the_block = session.closes
-        still_usable = session.execute(select(func.count()).select_from(_METERS)).scalar_one()
+        left_open = not connection.closed
+        in_transaction = connection.in_transaction()
 
-    assert closes_after_the_block == 0
-    assert still_usable == 1
+    assert (left_open, in_transaction) == (True, False)
     assert _count(engine, "unit_uow_meters") == 1
+
+
+def test_a_given_connection_is_rolled_back_when_the_block_did_not_commit(
+    engine: Engine,
+) -> None:
+    with engine.connect() as connection:
+        with SQLAlchemyUnitOfWork(connection, _METADATA) as uow:
+            uow.repository(MeterRepository).add(_meter("m-1"))
+            uow.repository(MeterRepository).find()  # starts the transaction
+        in_transaction = connection.in_transaction()
+        counted = connection.execute(select(func.count()).select_from(_METERS)).scalar_one()
+        connection.rollback()
+
+    assert (in_transaction, counted) == (False, 0)
+
+
+def test_committing_or_rolling_back_a_block_that_sent_nothing_sends_nothing(
+    engine: Engine,
+) -> None:
+    sent: list[str] = []
+
+    def on_commit(_: Connection) -> None:
+        sent.append("COMMIT")
+
+    def on_rollback(_: Connection) -> None:
+        sent.append("ROLLBACK")
+
+    with engine.connect() as connection:
+        event.listen(connection, "commit", on_commit)
+        event.listen(connection, "rollback", on_rollback)
+        with SQLAlchemyUnitOfWork(connection, _METADATA) as uow:
+            committed = uow.commit()
+            uow.rollback()
+        silent = list(sent)
+        with SQLAlchemyUnitOfWork(connection, _METADATA) as uow:
+            uow.repository(MeterRepository).find()
+            uow.commit()
+
+    assert (committed, silent) == (Success(None), [])
+    assert sent == ["COMMIT"]
+
+
+def test_releasing_a_unit_of_work_that_holds_no_connection_does_nothing(engine: Engine) -> None:
+    uow = SQLAlchemyUnitOfWork(engine, _METADATA)
+
+    uow._end()
+
+    with pytest.raises(RuntimeError, match="inside a `with` block"):
+        _ = uow.connection
 
 
 def test_a_repository_without_a_declared_table_is_a_lookup_error(engine: Engine) -> None:
@@ -246,6 +313,25 @@ def test_a_second_writer_of_the_same_version_gets_a_conflict(engine: Engine) -> 
     assert isinstance(actual.failure(), ConcurrencyConflictError)
 
 
+def test_a_removal_or_a_change_frees_a_unique_value_for_a_new_aggregate(engine: Engine) -> None:
+    removed, renamed = _meter("m-1"), _meter("m-2")
+    _stored(engine, removed, renamed)
+
+    with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
+        repository = uow.repository(MeterRepository)
+        repository.add(_meter("m-1"))
+        repository.add(_meter("m-2"))
+        repository.remove(repository.get(removed.id).unwrap())
+        repository.get(renamed.id).unwrap().serial = "m-3"
+        actual = uow.commit()
+
+    with engine.connect() as connection:
+        serials = connection.execute(select(_METERS.c.serial).order_by(_METERS.c.serial))
+        stored = list(serials.scalars())
+    assert actual == Success(None)
+    assert stored == ["m-1", "m-2", "m-3"]
+
+
 def test_a_removal_survives_reading_again_before_the_commit(engine: Engine) -> None:
     doomed, kept = _meter("m-1"), _meter("m-2")
     _stored(engine, doomed, kept)
@@ -258,6 +344,31 @@ def test_a_removal_survives_reading_again_before_the_commit(engine: Engine) -> N
 
     assert found == [kept.id]
     assert _count(engine, "unit_uow_meters") == 1
+
+
+def test_reading_aggregates_without_changing_them_writes_nothing(engine: Engine) -> None:
+    # The JSON read back is the snapshot changes are detected against: JSONB may reorder keys
+    # and respell numbers, yet an unchanged aggregate must not look changed.
+    reading = Reading(
+        at=datetime(2026, 3, 1, 12, 30, 0, 5, tzinfo=timezone(timedelta(hours=-3, minutes=-30))),
+        amount=Decimal("1.10"),
+        ratio=1e16,
+        tags=["\u00e9t\u00e9", "\U0001f600", ""],
+    )
+    gauge = Gauge(id=GaugeId.new(), name="g", reading=reading, history=[reading], scale=0.1)
+    with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
+        uow.repository(GaugeRepository).add(gauge)
+        assert uow.commit() == Success(None)
+
+    with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
+        repository = uow.repository(GaugeRepository)
+        loaded = [repository.get(gauge.id).unwrap(), *repository.find()]
+        committed = uow.commit()
+
+    assert committed == Success(None)
+    assert [g.version for g in loaded] == [1, 1]
+    assert loaded[0] == gauge
+    assert loaded[0].model_dump() == gauge.model_dump()
 
 
 def test_a_unit_of_work_without_events_needs_no_outbox(unit_engine: Engine) -> None:
@@ -274,7 +385,7 @@ def test_a_unit_of_work_without_events_needs_no_outbox(unit_engine: Engine) -> N
 
 
 # -- errors at COMMIT ---------------------------------------------------------------------------
-def test_a_deferred_unique_violation_at_commit_raises_already_exists_from_the_driver_error(
+def test_a_deferred_unique_violation_at_commit_is_a_failure_caused_by_the_driver_error(
     unit_postgres_engine: Engine,
 ) -> None:
     # PostgreSQL checks a DEFERRABLE INITIALLY DEFERRED key only at COMMIT (SQLite cannot defer
@@ -287,29 +398,31 @@ def test_a_deferred_unique_violation_at_commit_raises_already_exists_from_the_dr
             repository = uow.repository(MeterRepository)
             repository.add(_meter("twin"))
             repository.add(_meter("twin"))
-            with pytest.raises(AlreadyExistsError) as caught:
-                uow.commit()
+            committed = uow.commit()
             released = uow.collect_committed_events()
     finally:
         _DEFERRED_METADATA.drop_all(engine)
 
-    assert isinstance(caught.value.__cause__, IntegrityError)
-    assert getattr(caught.value.__cause__.orig, "sqlstate", None) == "23505"
+    error = committed.failure()
+    assert isinstance(error, AlreadyExistsError)
+    assert error.message.startswith("unique key '")
+    assert isinstance(error.__cause__, IntegrityError)
+    assert getattr(error.__cause__.orig, "sqlstate", None) == "23505"
     assert released == ()
 
 
 def test_a_busy_database_at_commit_raises_unavailable_from_the_driver_error(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A driver error of SQLite's kind, raised where the real one would be: by Session.commit.
+    # A driver error of SQLite's kind, raised where the real one would be: by the COMMIT.
     busy = OperationalError("COMMIT", None, DriverError("SQLITE_BUSY"))
 
-    def commit(_: Session) -> None:
+    def commit(_: Connection) -> None:
         raise busy
 
     with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
         uow.repository(MeterRepository).add(_meter("m-1"))
-        monkeypatch.setattr(Session, "commit", commit)
+        monkeypatch.setattr(Connection, "commit", commit)
         with pytest.raises(UnavailableError) as caught:
             uow.commit()
         monkeypatch.undo()
@@ -324,12 +437,12 @@ def test_an_untranslated_driver_error_at_commit_is_raised_as_it_is(
 ) -> None:
     failure = OperationalError("COMMIT", None, DriverError("SQLITE_IOERR"))
 
-    def commit(_: Session) -> None:
+    def commit(_: Connection) -> None:
         raise failure
 
     with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
         uow.repository(MeterRepository).add(_meter("m-1"))
-        monkeypatch.setattr(Session, "commit", commit)
+        monkeypatch.setattr(Connection, "commit", commit)
         with pytest.raises(OperationalError) as caught:
             uow.commit()
         monkeypatch.undo()

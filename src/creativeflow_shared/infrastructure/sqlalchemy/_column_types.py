@@ -30,6 +30,7 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
     @override
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """Convert an aware datetime to UTC before it is bound."""
         if value is not None and value.tzinfo is not None:
             return value.astimezone(dt.UTC)
         return value
@@ -38,6 +39,7 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(
         self, value: dt.datetime | None, dialect: Dialect
     ) -> dt.datetime | None:
+        """Read a stored timestamp back as an aware UTC datetime."""
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
@@ -55,18 +57,21 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
     @override
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Use a float column on SQLite and ``NUMERIC`` elsewhere."""
         if dialect.name == "sqlite":
             return dialect.type_descriptor(Float())
         return dialect.type_descriptor(Numeric())
 
     @override
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        """Bind a decimal (as a float on SQLite)."""
         if value is not None and dialect.name == "sqlite":
             return float(value)
         return value
 
     @override
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """Read the stored number back as a ``Decimal``."""
         return None if value is None else Decimal(str(value))
 
 

@@ -6,18 +6,18 @@ from typing import TYPE_CHECKING, Any, cast
 
 from returns.result import Failure, Result, Success
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError
 
 from creativeflow_shared.application import StoredDocument
 from creativeflow_shared.domain import AlreadyExistsError, utc_now
 from creativeflow_shared.infrastructure.sqlalchemy._compiler import DocumentCompiler
-from creativeflow_shared.infrastructure.sqlalchemy._errors import translate_error
+from creativeflow_shared.infrastructure.sqlalchemy._errors import execute
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import ColumnElement, Connection, Row, Table
-    from sqlalchemy.sql import Delete, Insert, Update
+    from sqlalchemy import ColumnElement, Connection, Table
+    from sqlalchemy.engine import CursorResult
+    from sqlalchemy.sql import Delete, Executable, Insert, Update
 
     from creativeflow_shared.application import DocumentQuery, DocumentRepository
 
@@ -72,10 +72,10 @@ class SQLAlchemyDocumentStore:
     def get(self, id_: object, tenant_id: str | None) -> StoredDocument | None:
         """Return the document with ``id_`` (of ``tenant_id`` when given), or ``None``."""
         if tenant_id is None:
-            row = self._connection.execute(self._statements.get, {"b_id": id_}).first()
+            row = self._execute(self._statements.get, {"b_id": id_}, id_).first()
         else:
             params = {"b_id": id_, "b_tenant": tenant_id}
-            row = self._connection.execute(self._statements.get_for_tenant, params).first()
+            row = self._execute(self._statements.get_for_tenant, params, id_).first()
         return None if row is None else _document(row)
 
     def find(self, query: DocumentQuery) -> list[StoredDocument]:
@@ -86,12 +86,12 @@ class SQLAlchemyDocumentStore:
             statement = statement.offset(query.offset)
         if query.limit is not None:
             statement = statement.limit(query.limit)
-        return [_document(row) for row in self._connection.execute(statement)]
+        return [_document(row) for row in self._execute(statement, None)]
 
     def count(self, query: DocumentQuery) -> int:
         """Return how many documents match ``query``."""
         statement = select(func.count()).select_from(self._table)
-        counted = self._connection.execute(statement.where(*self._conditions(query))).scalar_one()
+        counted = self._execute(statement.where(*self._conditions(query)), None).scalar_one()
         return int(counted)
 
     def insert(self, documents: Sequence[StoredDocument]) -> Result[None, AlreadyExistsError]:
@@ -109,15 +109,12 @@ class SQLAlchemyDocumentStore:
             }
             for document in documents
         ]
+        # One row names its id; for a batch the database does not say which row clashed.
+        clash = documents[0].id if len(documents) == 1 else f"one of {len(documents)} new"
         try:
-            self._connection.execute(self._statements.insert, rows)
-        except DBAPIError as exc:
-            # One row names its id; for a batch the database does not say which row clashed.
-            clash = documents[0].id if len(documents) == 1 else f"one of {len(documents)} new"
-            error = translate_error(exc, self._repository.resource_name, clash)
-            if isinstance(error, AlreadyExistsError):
-                return Failure(error)
-            raise (error or exc) from exc
+            self._execute(self._statements.insert, rows, clash)
+        except AlreadyExistsError as error:
+            return Failure(error)
         return Success(None)
 
     def update(
@@ -133,20 +130,20 @@ class SQLAlchemyDocumentStore:
             **{f"b_{name}": value for name, value in document.projections.items()},
         }
         try:
-            result = self._connection.execute(self._statements.update, params)
-        except DBAPIError as exc:
-            error = translate_error(exc, self._repository.resource_name, document.id)
-            if isinstance(error, AlreadyExistsError):
-                return Failure(error)
-            if error is None:
-                raise  # a plain fault: as the driver raised it (not chained to itself)
-            raise error from exc
+            result = self._execute(self._statements.update, params, document.id)
+        except AlreadyExistsError as error:
+            return Failure(error)
         return Success(_rowcount(result) == 1)
 
     def delete(self, id_: object, expected_version: int) -> bool:
         """Delete the document if its stored version is ``expected_version``."""
         params = {"b_id": id_, "b_expected": expected_version}
-        return _rowcount(self._connection.execute(self._statements.delete, params)) == 1
+        return _rowcount(self._execute(self._statements.delete, params, id_)) == 1
+
+    def _execute(
+        self, statement: Executable, params: object, subject: object = None
+    ) -> CursorResult[Any]:
+        return execute(self._connection, statement, params, self._repository.resource_name, subject)
 
     def _conditions(self, query: DocumentQuery) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
@@ -159,7 +156,7 @@ class SQLAlchemyDocumentStore:
         return conditions
 
 
-def _document(row: Row[Any, Any, Any, Any]) -> StoredDocument:
+def _document(row: Sequence[Any]) -> StoredDocument:
     id_, version, tenant_id, data = cast("tuple[object, int, str | None, dict[str, Any]]", row)
     return StoredDocument(id=id_, version=version, tenant_id=tenant_id, data=data)
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
 
+from creativeflow_shared.infrastructure.sqlalchemy._errors import execute
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -44,4 +46,5 @@ class SQLAlchemyOutboxStore:
             }
             for message in messages
         ]
-        self._connection.execute(insert(self._table), rows)
+        subject = messages[0].id if len(messages) == 1 else f"one of {len(messages)}"
+        execute(self._connection, insert(self._table), rows, "outbox message", subject)

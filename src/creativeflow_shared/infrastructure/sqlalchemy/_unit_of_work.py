@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from returns.result import Failure, Result, Success
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from typing_extensions import override
 
-from creativeflow_shared.application import AsyncUnitOfWork, UnitOfWork
+from creativeflow_shared.application import AsyncUnitOfWork, CommitError, UnitOfWork
+from creativeflow_shared.domain import AlreadyExistsError
 from creativeflow_shared.infrastructure.sqlalchemy._document_store import SQLAlchemyDocumentStore
 from creativeflow_shared.infrastructure.sqlalchemy._errors import translate_error
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
@@ -68,6 +70,7 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
 
     Examples:
         >>> from sqlalchemy import MetaData, create_engine
+        >>> from creativeflow_shared.infrastructure.sqlalchemy import outbox_table
         >>> metadata = MetaData()
         >>> _ = outbox_table(metadata)
         >>> engine = create_engine("sqlite://")
@@ -101,14 +104,21 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         return _ConnectionStores(self._connection, self._metadata)
 
     @override
-    def _commit_transaction(self) -> None:
+    def _commit_transaction(self) -> Result[None, CommitError]:
         if not self.connection.in_transaction():
-            return
+            return Success(None)
         try:
             self.connection.commit()
         except DBAPIError as exc:
-            error = translate_error(exc, "transaction", "commit")
-            raise (error or exc) from exc
+            # A deferred constraint is checked here, at COMMIT: name it by its constraint.
+            error = translate_error(exc, "unique key", None)
+            if isinstance(error, AlreadyExistsError):
+                error.__cause__ = exc
+                return Failure(error)
+            if error is None:
+                raise  # a plain fault: as the driver raised it (not chained to itself)
+            raise error from exc
+        return Success(None)
 
     @override
     def _rollback_transaction(self) -> None:
