@@ -227,13 +227,13 @@ class DocumentRepository(Generic[A, I]):
     def __init_subclass__(cls, **kwargs: object) -> None:
         """Resolve the aggregate type and the projections of a concrete repository."""
         super().__init_subclass__(**kwargs)
-        for base in getattr(cls, "__orig_bases__", ()):
+        own_bases = cls.__dict__.get("__orig_bases__", ())
+        for base in own_bases:
             args = get_args(base)
             if args and isinstance(args[0], type) and issubclass(args[0], AggregateRoot):
                 cls.aggregate_class = args[0]
                 break
         else:
-            own_bases = cls.__dict__.get("__orig_bases__", ())
             if any(isinstance(arg, TypeVar) for base in own_bases for arg in get_args(base)):
                 return  # a generic intermediate base: its own subclasses name the types
             if not hasattr(cls, "aggregate_class"):
