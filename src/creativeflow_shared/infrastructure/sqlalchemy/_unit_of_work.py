@@ -78,6 +78,7 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         >>> with SQLAlchemyUnitOfWork(engine, metadata) as uow:
         ...     uow.commit()
         <Success: None>
+        >>> engine.dispose()
     """
 
     def __init__(self, bind: Engine | Connection, metadata: MetaData) -> None:
