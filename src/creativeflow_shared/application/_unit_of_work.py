@@ -207,23 +207,24 @@ class UnitOfWork(ABC):
         return changed
 
     def _write_outbox(self, changed: list[TrackedAggregate]) -> list[DomainEvent]:
+        recorded = [(entry, entry.aggregate.collect_events()) for entry in changed]
+        free, self._free_events = self._free_events, []
+        if not free and not any(events for _, events in recorded):
+            return []
         context = current_context()  # one context for the whole commit
         messages: list[OutboxMessage] = []
-        events: list[DomainEvent] = []
-        for entry in changed:
-            recorded = entry.aggregate.collect_events()
+        released: list[DomainEvent] = []
+        for entry, events in recorded:
             version = entry.aggregate.version if entry.state is not State.REMOVED else None
             messages += (
                 OutboxMessage.from_event(e, aggregate_version=version, context=context)
-                for e in recorded
+                for e in events
             )
-            events += recorded
-        messages += (OutboxMessage.from_event(e, context=context) for e in self._free_events)
-        events += self._free_events
-        self._free_events = []
-        if messages:
-            self._provider().outbox_store().append(messages)
-        return events
+            released += events
+        messages += (OutboxMessage.from_event(e, context=context) for e in free)
+        released += free
+        self._provider().outbox_store().append(messages)
+        return released
 
 
 def _restore(versions: list[tuple[AggregateRoot[Any], int]]) -> None:
