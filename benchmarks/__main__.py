@@ -1,6 +1,7 @@
 """Run the benchmarks and print one table of library-versus-baseline ratios.
 
-Usage: ``python -m benchmarks [--repeats N] [--runs N] [--only SUBSTRING] [--json PATH]``.
+Usage: ``python -m benchmarks [--repeats N] [--runs N] [--only SUBSTRING] [--json PATH]
+[--postgres URL]``.
 The exit code is 0 whether or not every case meets its target: the benchmarks report, they
 do not gate.
 """
@@ -9,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
+from contextlib import ExitStack
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import domain
+from . import domain, persistence
 from ._harness import (
     DEFAULT_PROCESS_RUNS,
     DEFAULT_REPEATS,
@@ -71,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--json", metavar="PATH", type=Path, help="also write the results to PATH as JSON"
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get("BENCHMARKS_POSTGRES_URL", persistence.DEFAULT_POSTGRES_URL),
+        help=(
+            "the PostgreSQL server of the persistence cases, which run in a schema of their own "
+            "dropped afterwards; skipped when unreachable "
+            "(default: $BENCHMARKS_POSTGRES_URL or %(default)s)"
+        ),
+    )
     return parser
 
 
@@ -111,12 +124,18 @@ def _summary(measurements: Sequence[Measurement]) -> str:
     return f"{summary} (missed: {missed})" if missed else summary
 
 
-def _write_json(path: Path, measurements: Sequence[Measurement], args: argparse.Namespace) -> None:
+def _write_json(
+    path: Path,
+    measurements: Sequence[Measurement],
+    notes: Sequence[str],
+    args: argparse.Namespace,
+) -> None:
     document = {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "pydantic": version("pydantic"),
         "pydantic_core": version("pydantic-core"),
+        "sqlalchemy": version("sqlalchemy"),
         "repeats": args.repeats,
         "runs": args.runs,
         "results": [
@@ -131,6 +150,7 @@ def _write_json(path: Path, measurements: Sequence[Measurement], args: argparse.
             }
             for m in measurements
         ],
+        "notes": list(notes),
     }
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
@@ -139,15 +159,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the selected cases, print the table and the summary, and return 0."""
     args = _parser().parse_args(argv)
     only = (args.only or "").casefold()
-    cases = [case for case in domain.cases() if only in case.name.casefold()]
-    process_cases = [case for case in domain.process_cases() if only in case.name.casefold()]
-    if not cases and not process_cases:
-        print(f"no case matches {args.only!r}", file=sys.stderr)
-        return 0
-    measurements: list[Measurement] = []
-    for case in cases:
-        print(f"measuring {case.name} ...", file=sys.stderr, flush=True)
-        measurements.append(measure_case(case, args.repeats))
+
+    def selected(name: str) -> bool:
+        return only in name.casefold()
+
+    with ExitStack() as stack:
+        cases = [case for case in domain.cases() if selected(case.name)]
+        prepared = persistence.cases(selected, stack, args.postgres)
+        cases += prepared.cases
+        process_cases = [case for case in domain.process_cases() if selected(case.name)]
+        if not cases and not process_cases:
+            if prepared.notes:
+                print("\n".join(prepared.notes))
+            else:
+                print(f"no case matches {args.only!r}", file=sys.stderr)
+            return 0
+        measurements: list[Measurement] = []
+        for case in cases:
+            print(f"measuring {case.name} ...", file=sys.stderr, flush=True)
+            measurements.append(measure_case(case, args.repeats))
     if process_cases:
         names = ", ".join(case.name for case in process_cases)
         print(f"measuring {names} ...", file=sys.stderr, flush=True)
@@ -157,10 +187,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     for m in measurements:
         print(f"  {m.name}: baseline = {m.baseline}")
+    for note in prepared.notes:
+        print(f"  {note}")
     print()
     print(_summary(measurements))
     if args.json is not None:
-        _write_json(args.json, measurements, args)
+        _write_json(args.json, measurements, prepared.notes, args)
     return 0
 
 

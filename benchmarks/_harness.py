@@ -85,6 +85,10 @@ class Case:
         baseline: The callable that does the same work with the raw tools.
         target: The highest acceptable ``library / baseline`` ratio, or ``None``.
         baseline_label: What the baseline is, in a few words.
+        prepare: Called, untimed, with the number of calls about to be timed, before every
+            timed batch of either side: it builds the inputs those calls consume (fresh
+            aggregates to insert, say), so that building them is timed on neither side.
+        min_seconds: The shortest time one repeat of either side may take.
     """
 
     name: str
@@ -92,6 +96,8 @@ class Case:
     baseline: Callable[[], object]
     target: float | None
     baseline_label: str
+    prepare: Callable[[int], object] | None = None
+    min_seconds: float = MIN_REPEAT_SECONDS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,16 +122,21 @@ class ProcessCase:
     baseline_label: str
 
 
-def calibrate(function: Callable[[], object], min_seconds: float = MIN_REPEAT_SECONDS) -> int:
+def calibrate(
+    function: Callable[[], object],
+    min_seconds: float = MIN_REPEAT_SECONDS,
+    prepare: Callable[[int], object] | None = None,
+) -> int:
     """Return how many calls of ``function`` take at least ``min_seconds``.
 
-    The first calls also warm ``function`` up (lazily built schemas, caches), so that no
-    repeat measured afterwards pays for them.
+    The first calls also warm ``function`` up (lazily built schemas, caches, connection
+    pools), so that no repeat measured afterwards pays for them. ``prepare``, when given, runs
+    untimed before every batch with the batch's number of calls.
     """
     timer = timeit.Timer(function)
     number = 1
     while True:
-        elapsed = timer.timeit(number)
+        elapsed = _time_batch(timer, number, prepare) * number
         if elapsed >= min_seconds:
             return number
         # Aim 20 % past the threshold, but grow at most tenfold on a single step so that a
@@ -134,21 +145,28 @@ def calibrate(function: Callable[[], object], min_seconds: float = MIN_REPEAT_SE
         number = max(number + 1, min(estimate, number * 10))
 
 
+def _time_batch(timer: timeit.Timer, number: int, prepare: Callable[[int], object] | None) -> float:
+    """Return the time per call of one batch of ``number`` calls, prepared untimed first."""
+    if prepare is not None:
+        prepare(number)
+    return timer.timeit(number) / number
+
+
 def measure_case(case: Case, repeats: int = DEFAULT_REPEATS) -> Measurement:
     """Time ``case`` as baseline, library, baseline, library, ... for ``repeats`` rounds.
 
     Each side runs its own calibrated number of calls per repeat (at least
-    :data:`MIN_REPEAT_SECONDS`); the result is each side's median time per call.
+    ``case.min_seconds``); the result is each side's median time per call.
     """
-    baseline_number = calibrate(case.baseline)
-    library_number = calibrate(case.library)
+    baseline_number = calibrate(case.baseline, case.min_seconds, case.prepare)
+    library_number = calibrate(case.library, case.min_seconds, case.prepare)
     baseline_timer = timeit.Timer(case.baseline)
     library_timer = timeit.Timer(case.library)
     baseline_times: list[float] = []
     library_times: list[float] = []
     for _ in range(repeats):
-        baseline_times.append(baseline_timer.timeit(baseline_number) / baseline_number)
-        library_times.append(library_timer.timeit(library_number) / library_number)
+        baseline_times.append(_time_batch(baseline_timer, baseline_number, case.prepare))
+        library_times.append(_time_batch(library_timer, library_number, case.prepare))
     return Measurement(
         name=case.name,
         baseline_us=statistics.median(baseline_times) * 1e6,

@@ -1,18 +1,32 @@
-"""A short walk through the domain kernel, built only on the public API.
+"""A short walk through the kernel, built only on the public API.
 
 An AI generation job spends a workspace's credits, records events, refuses bad input with a
-``Failure`` and shows how an old event payload is upcast and read back. Run it with
+``Failure`` and shows how an old event payload is upcast and read back; then it is stored on
+SQLite through a unit of work, its events land in the transactional outbox and reach a handler
+through the message bus, and a concurrent change loses with a typed conflict. Run it with
 ``python3 scripts/dev.py demo``; it exits 0 when every step behaves as shown.
 """
 
 from __future__ import annotations
 
 import enum
+import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from returns.result import Failure, Result, Success
+from sqlalchemy import MetaData, create_engine, func, select
 
+from creativeflow_shared.application import (
+    Command,
+    DocumentRepository,
+    MessageBus,
+    RequestContext,
+    UnitOfWork,
+    project,
+    use_context,
+)
 from creativeflow_shared.domain import (
     AggregateRoot,
     BusinessRuleViolationError,
@@ -26,6 +40,11 @@ from creativeflow_shared.domain import (
     event_registry,
     use_clock,
     where,
+)
+from creativeflow_shared.infrastructure.sqlalchemy import (
+    SQLAlchemyUnitOfWork,
+    document_table,
+    outbox_table,
 )
 
 
@@ -77,6 +96,32 @@ class GenerationJob(AggregateRoot[JobId], aggregate_type="generation_job"):
         job = cls(id=JobId.new(), prompt=NonEmptyStr.model_validate(prompt), cost=cost)
         job.record(GenerationRequested(job_id=job.id, prompt=job.prompt, cost=cost))
         return Success(job)
+
+
+class JobRepository(DocumentRepository[GenerationJob, JobId]):
+    """Generation jobs, stored whole as JSON documents; status and cost are projected."""
+
+    projections = (project("status", index=True), project("cost.amount"))
+
+
+class RequestGeneration(Command):
+    """Ask for an image within a workspace's balance."""
+
+    prompt: str
+    cost: Money
+    balance: Money
+
+
+def request_generation(
+    command: RequestGeneration, uow: UnitOfWork
+) -> Result[JobId, BusinessRuleViolationError]:
+    """The command handler: request the job and store it with its events."""
+    with uow:
+        requested = GenerationJob.request(command.prompt, command.cost, command.balance)
+        if isinstance(requested, Success):
+            uow.repository(JobRepository).add(requested.unwrap())
+            uow.commit().unwrap()
+        return requested.map(lambda job: job.id)
 
 
 def expect(condition: bool) -> None:  # noqa: FBT001 (reads like an assertion)
@@ -141,7 +186,55 @@ def main() -> None:
         print(f"  job costing {job.cost} is cheap: {cheap.is_satisfied_by(job)}")
         expect(cheap.is_satisfied_by(job))
 
+    with tempfile.TemporaryDirectory() as folder:
+        persist(Path(folder) / "walkthrough.db")
     print("\nwalkthrough complete")
+
+
+def persist(database: Path) -> None:
+    """Store jobs through units of work, publish their events, lose a race with a conflict."""
+    metadata = MetaData()
+    jobs_table = document_table(metadata, JobRepository)
+    outbox = outbox_table(metadata)
+    engine = create_engine(f"sqlite:///{database}")
+    metadata.create_all(engine)
+    notified: list[str] = []
+
+    step("A command stores a job; its event goes to the outbox in the same transaction")
+    bus = MessageBus(lambda: SQLAlchemyUnitOfWork(engine, metadata))
+    bus.register(RequestGeneration, request_generation)
+    bus.subscribe(GenerationRequested, lambda event, _: notified.append(event.prompt.value))
+    command = RequestGeneration(
+        prompt="a lighthouse", cost=Money.of("1.50", "EUR"), balance=Money.of(5, "EUR")
+    )
+    with use_context(RequestContext.new(tenant_id="studio-7", actor_id="ada")):
+        job_id = bus.handle(command).unwrap()
+    with engine.connect() as connection:
+        rows = connection.execute(select(outbox.c.type, outbox.c.headers)).all()
+        stored = connection.execute(select(func.count()).select_from(jobs_table)).scalar_one()
+    print(f"  {stored} job stored; outbox: {[(row.type, row.headers['actor_id']) for row in rows]}")
+    print(f"  after commit the bus notified: {notified}")
+    expect(stored == 1 and len(rows) == 1 and notified == ["a lighthouse"])
+
+    step("Two units of work change the same job: the second gets a typed conflict")
+    with (
+        SQLAlchemyUnitOfWork(engine, metadata) as first,
+        SQLAlchemyUnitOfWork(engine, metadata) as second,
+    ):
+        mine = first.repository(JobRepository).get(job_id).unwrap()
+        theirs = second.repository(JobRepository).get(job_id).unwrap()
+        mine.status = JobStatus.COMPLETED
+        theirs.prompt = NonEmptyStr("a lighthouse at night")
+        won, lost = first.commit(), second.commit()
+    print(f"  first: {won}; second: {lost}")
+    expect(isinstance(won, Success) and lost.failure().code == "concurrency_conflict")
+
+    step("Query the stored jobs with the same specification")
+    with SQLAlchemyUnitOfWork(engine, metadata) as uow:
+        done = uow.repository(JobRepository).find(where(GenerationJob).status.eq("completed"))
+    print(f"  completed jobs: {[(str(job.id)[:8], job.version) for job in done]}")
+    expect([job.version for job in done] == [2])
+    engine.dispose()
 
 
 if __name__ == "__main__":

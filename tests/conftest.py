@@ -1,8 +1,26 @@
 """Suite-wide test configuration."""
 
-import os
+from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
+import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import delete
+
+from creativeflow_shared.testing import AsyncHarness, SyncHarness
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from sqlalchemy import Engine, MetaData
+
+    from creativeflow_shared.testing import UnitOfWorkHarness
+
+# The kit's pytest plugin, loaded here rather than through its entry point (which pyproject.toml
+# blocks for this suite) so that coverage is already running when it is imported.
+pytest_plugins = ["creativeflow_shared.testing._pytest_plugin"]
 
 # Shared machines are noisy: a deadline would fail tests on timing, not on behaviour.
 settings.register_profile("default", deadline=None)
@@ -10,3 +28,81 @@ settings.register_profile(
     "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
+
+#: Every backend a unit of work runs on, as ``make_harness`` names them.
+BACKENDS = (
+    "in-memory",
+    "in-memory-async",
+    "sqlite",
+    "sqlite-async",
+    "postgresql",
+    "postgresql-async",
+)
+
+
+# -- tables and harnesses for the contract and integration suites ------------------------------
+# A module that uses ``make_harness`` defines a module-scoped ``metadata`` fixture with its own
+# table names, so that modules sharing a database never touch each other's tables.
+def _created(engine: Engine, metadata: MetaData) -> Iterator[Engine]:
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    yield engine
+    metadata.drop_all(engine)
+
+
+@pytest.fixture(scope="module")
+def sqlite_tables(sqlite_engine: Engine, metadata: MetaData) -> Iterator[Engine]:
+    """The module's tables on the session's SQLite database, created once per module."""
+    yield from _created(sqlite_engine, metadata)
+
+
+@pytest.fixture(scope="module")
+def postgres_tables(postgres_engine: Engine, metadata: MetaData) -> Iterator[Engine]:
+    """The module's tables on the PostgreSQL test database, created once per module."""
+    yield from _created(postgres_engine, metadata)
+
+
+@pytest.fixture
+def make_harness(
+    request: pytest.FixtureRequest, metadata: MetaData
+) -> Iterator[Callable[[str], UnitOfWorkHarness]]:
+    """Return a function that opens a harness on an empty store of the named backend."""
+    opened: list[UnitOfWorkHarness] = []
+
+    def make(backend: str) -> UnitOfWorkHarness:
+        harness: UnitOfWorkHarness
+        match backend:
+            case "in-memory":
+                harness = SyncHarness.in_memory()
+            case "in-memory-async":
+                harness = AsyncHarness.in_memory()
+            case "sqlite" | "postgresql":
+                engine = _emptied(request, backend, metadata)
+                harness = SyncHarness.sqlalchemy(engine, metadata)
+            case "sqlite-async":
+                _emptied(request, "sqlite", metadata)
+                harness = AsyncHarness.sqlalchemy(
+                    request.getfixturevalue("async_sqlite_engine"), metadata
+                )
+            case "postgresql-async":
+                _emptied(request, "postgresql", metadata)
+                harness = AsyncHarness.sqlalchemy(
+                    request.getfixturevalue("async_postgres_engine"), metadata
+                )
+            case _:
+                pytest.fail(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+        opened.append(harness)
+        return harness
+
+    yield make
+    for harness in opened:
+        harness.close()
+
+
+def _emptied(request: pytest.FixtureRequest, database: str, metadata: MetaData) -> Engine:
+    fixture = "sqlite_tables" if database == "sqlite" else "postgres_tables"
+    engine: Engine = request.getfixturevalue(fixture)
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(delete(table))
+    return engine

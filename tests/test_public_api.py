@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
+import creativeflow_shared.application
 import creativeflow_shared.domain
+import creativeflow_shared.infrastructure.sqlalchemy
 import creativeflow_shared.testing
 
 _DOMAIN_API = [
@@ -43,6 +45,7 @@ _DOMAIN_API = [
     "Percentage",
     "ScalarValue",
     "Slug",
+    "SortKey",
     "Specification",
     "SystemClock",
     "TimeRange",
@@ -62,6 +65,7 @@ _DOMAIN_API = [
     "utc_now",
     "uuid7",
     "validate",
+    "value_at",
     "where",
 ]
 
@@ -70,7 +74,76 @@ _DOMAIN_API = [
 # of ``EventRegistry``: neither can carry a docstring of its own.
 _DOMAIN_WITHOUT_DOCSTRING = {"Upcaster", "event_registry"}
 
+_APPLICATION_API = [
+    "AsyncDocumentRepository",
+    "AsyncMessageBus",
+    "AsyncUnitOfWork",
+    "Command",
+    "CommitError",
+    "CursorPage",
+    "DocumentQuery",
+    "DocumentRepository",
+    "DocumentStore",
+    "ErrorHook",
+    "JsonKind",
+    "MessageBus",
+    "OutboxMessage",
+    "OutboxStore",
+    "Page",
+    "Projection",
+    "ProjectionRequest",
+    "RequestContext",
+    "Runner",
+    "StoreProvider",
+    "StoredDocument",
+    "UnitOfWork",
+    "current_context",
+    "decode_cursor",
+    "encode_cursor",
+    "json_kind",
+    "paths_of",
+    "project",
+    "use_context",
+]
+
+# ``CommitError`` and ``ErrorHook`` are type aliases, documented by the ``#:`` comments beside
+# them: an alias cannot carry a docstring of its own.
+_APPLICATION_ALIASES = {"CommitError", "ErrorHook"}
+
+_SQLALCHEMY_API = [
+    "AsyncSQLAlchemyUnitOfWork",
+    "DocumentCompiler",
+    "ExactDecimal",
+    "ReferenceViolationError",
+    "SQLAlchemyDocumentStore",
+    "SQLAlchemyOutboxStore",
+    "SQLAlchemyUnitOfWork",
+    "UtcDateTime",
+    "column_type",
+    "document_table",
+    "document_tables",
+    "json_column_type",
+    "outbox_of",
+    "outbox_table",
+    "translate_error",
+]
+
 _TESTING_API = [
+    "AsyncHarness",
+    "AsyncInMemoryUnitOfWork",
+    "ContractItem",
+    "ContractItemChanged",
+    "ContractItemId",
+    "ContractItemRepository",
+    "InMemoryDatabase",
+    "InMemoryDocumentStore",
+    "InMemoryUnitOfWork",
+    "RepositoryContract",
+    "RepositoryFacade",
+    "SyncHarness",
+    "UnitOfWorkContract",
+    "UnitOfWorkFacade",
+    "UnitOfWorkHarness",
     "aware_datetimes",
     "currencies",
     "emails",
@@ -85,7 +158,7 @@ _TESTING_API = [
 ]
 
 #: Persistence, transport and web libraries, their drivers, and the test tools: the domain
-#: depends on the standard library, pydantic and returns only.
+#: and the application layer depend on the standard library, pydantic and returns only.
 _KEPT_OUT_OF_THE_DOMAIN = [
     "aio_pika",
     "aiosqlite",
@@ -99,6 +172,41 @@ _KEPT_OUT_OF_THE_DOMAIN = [
     "sqlalchemy",
     "starlette",
 ]
+
+
+#: The drivers and the async extension's greenlet: the SQLAlchemy adapters import SQLAlchemy
+#: alone, and a driver only when an engine needs it.
+_KEPT_OUT_OF_THE_SQLALCHEMY_ADAPTERS = [
+    "aio_pika",
+    "aiosqlite",
+    "asyncpg",
+    "greenlet",
+    "hypothesis",
+    "psycopg",
+    "psycopg2",
+    "pytest",
+]
+
+
+def _is_documented(exported: object) -> bool:
+    # ``__doc__`` rather than ``inspect.getdoc``: a class must not pass on its parent's docstring.
+    return (getattr(exported, "__doc__", None) or "").strip() != ""
+
+
+def _is_class_or_function(exported: object) -> bool:
+    # ``inspect.unwrap``: a cached function (``functools.cache``) is the function it wraps.
+    if inspect.isclass(exported):
+        return True
+    return callable(exported) and inspect.isfunction(inspect.unwrap(exported))
+
+
+def _imported_top_level_packages(module: str) -> set[str]:
+    code = (
+        "import json, sys\n"
+        f"import {module}\n"
+        "print(json.dumps(sorted({name.partition('.')[0] for name in sys.modules})))\n"
+    )
+    return set(json.loads(_run_python(code)))
 
 
 def _run_python(code: str) -> str:
@@ -178,6 +286,79 @@ def test_the_version_is_a_semantic_version_string() -> None:
     major, minor, patch = creativeflow_shared.__version__.split(".")
 
     assert [part.isdigit() for part in (major, minor, patch)] == [True, True, True]
+
+
+# -- the application layer --------------------------------------------------------------------
+def test_the_application_layer_exports_exactly_the_pinned_names() -> None:
+    assert creativeflow_shared.application.__all__ == _APPLICATION_API
+
+
+def test_the_application_api_is_sorted() -> None:
+    actual = creativeflow_shared.application.__all__
+
+    assert actual == sorted(actual)
+
+
+@pytest.mark.parametrize("name", _APPLICATION_API)
+def test_every_application_name_is_importable(name: str) -> None:
+    namespace: dict[str, object] = {}
+
+    exec(f"from creativeflow_shared.application import {name}", namespace)  # noqa: S102 (a name from the pinned list)
+
+    assert namespace[name] is getattr(creativeflow_shared.application, name)
+
+
+@pytest.mark.parametrize("name", sorted(set(_APPLICATION_API) - _APPLICATION_ALIASES))
+def test_every_application_class_and_function_has_a_docstring(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.application, name)
+
+    assert _is_class_or_function(exported)
+    assert _is_documented(exported)
+
+
+@pytest.mark.parametrize("name", sorted(_APPLICATION_ALIASES))
+def test_the_application_names_without_a_docstring_are_type_aliases(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.application, name)
+
+    assert not _is_class_or_function(exported)
+
+
+def test_importing_the_application_layer_keeps_persistence_transport_and_test_libraries_out() -> (
+    None
+):
+    imported = _imported_top_level_packages("creativeflow_shared.application")
+
+    assert sorted(imported & set(_KEPT_OUT_OF_THE_DOMAIN)) == []
+
+
+# -- the SQLAlchemy adapters --------------------------------------------------------------------
+def test_the_sqlalchemy_adapters_export_exactly_the_pinned_names() -> None:
+    assert creativeflow_shared.infrastructure.sqlalchemy.__all__ == _SQLALCHEMY_API
+
+
+def test_the_sqlalchemy_api_is_sorted() -> None:
+    actual = creativeflow_shared.infrastructure.sqlalchemy.__all__
+
+    assert actual == sorted(actual)
+
+
+@pytest.mark.parametrize("name", _SQLALCHEMY_API)
+def test_every_sqlalchemy_name_is_importable_and_documented(name: str) -> None:
+    namespace: dict[str, object] = {}
+
+    exec(f"from creativeflow_shared.infrastructure.sqlalchemy import {name}", namespace)  # noqa: S102 (a name from the pinned list)
+
+    exported = namespace[name]
+    assert exported is getattr(creativeflow_shared.infrastructure.sqlalchemy, name)
+    assert _is_class_or_function(exported)
+    assert _is_documented(exported)
+
+
+def test_importing_the_sqlalchemy_adapters_keeps_drivers_and_test_libraries_out() -> None:
+    imported = _imported_top_level_packages("creativeflow_shared.infrastructure.sqlalchemy")
+
+    assert sorted(imported & set(_KEPT_OUT_OF_THE_SQLALCHEMY_ADAPTERS)) == []
+    assert "sqlalchemy" in imported
 
 
 # -- the testing kit --------------------------------------------------------------------------

@@ -81,6 +81,8 @@ def _comparison(field: str, value: object, name: str) -> Case:
 
 def _membership(field: str, values: list[object]) -> Case:
     def oracle(candidate: Item) -> bool | None:
+        if not values:
+            return False  # nothing is in an empty set, not even an unknown value (as in SQL)
         actual = getattr(candidate, field)
         if actual is None:
             return None

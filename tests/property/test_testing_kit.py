@@ -308,6 +308,21 @@ def test_the_kit_without_hypothesis_names_the_extra_to_install(
 
 def test_the_kit_exports_exactly_its_public_api() -> None:
     expected = [
+        "AsyncHarness",
+        "AsyncInMemoryUnitOfWork",
+        "ContractItem",
+        "ContractItemChanged",
+        "ContractItemId",
+        "ContractItemRepository",
+        "InMemoryDatabase",
+        "InMemoryDocumentStore",
+        "InMemoryUnitOfWork",
+        "RepositoryContract",
+        "RepositoryFacade",
+        "SyncHarness",
+        "UnitOfWorkContract",
+        "UnitOfWorkFacade",
+        "UnitOfWorkHarness",
         "aware_datetimes",
         "currencies",
         "emails",

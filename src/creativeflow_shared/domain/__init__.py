@@ -45,8 +45,10 @@ from creativeflow_shared.domain._specification import (
     Not,
     Operator,
     Or,
+    SortKey,
     Specification,
     comparable,
+    value_at,
     where,
 )
 from creativeflow_shared.domain._text import NonEmptyStr, Slug
@@ -85,6 +87,7 @@ __all__ = [
     "Percentage",
     "ScalarValue",
     "Slug",
+    "SortKey",
     "Specification",
     "SystemClock",
     "TimeRange",
@@ -104,5 +107,6 @@ __all__ = [
     "utc_now",
     "uuid7",
     "validate",
+    "value_at",
     "where",
 ]

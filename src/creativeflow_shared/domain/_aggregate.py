@@ -21,8 +21,8 @@ E = TypeVar("E", bound=DomainEvent)
 class AggregateRoot(Entity[IdT]):
     """The root entity of a cluster that changes as one, and the only way into it.
 
-    Command methods check the rules, change state and :meth:`record` events; the unit of work
-    drains them with :meth:`collect_events` when it commits. ``version`` supports optimistic
+    Command methods check the rules, change state and ``record`` events; the unit of work
+    drains them with ``collect_events`` when it commits. ``version`` supports optimistic
     concurrency: persistence maintains it, domain code never sets it.
 
     Attributes:
@@ -77,10 +77,12 @@ class AggregateRoot(Entity[IdT]):
 
     @property
     def pending_events(self) -> tuple[DomainEvent, ...]:
-        """The events recorded since the last :meth:`collect_events`, oldest first."""
+        """The events recorded since the last ``collect_events``, oldest first."""
         return tuple(self._pending_events)
 
     def collect_events(self) -> tuple[DomainEvent, ...]:
         """Return the recorded events, oldest first, and forget them."""
+        if not self._pending_events:
+            return ()
         events, self._pending_events = tuple(self._pending_events), []
         return events

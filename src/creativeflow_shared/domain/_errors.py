@@ -1,6 +1,6 @@
 """The kernel's one error tree.
 
-Every error the library reports derives from :class:`KernelError`, carries a stable machine
+Every error the library reports derives from ``KernelError``, carries a stable machine
 ``code``, a human ``message`` and structured ``details``::
 
     KernelError                       error

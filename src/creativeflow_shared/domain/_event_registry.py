@@ -131,7 +131,7 @@ class EventRegistry:
         self._upcasters[event_type, from_version] = upcaster
 
     def upcaster(self, event_type: str, *, from_version: int) -> Callable[[U], U]:
-        """Register the decorated function as an upcaster (see :meth:`add_upcaster`).
+        """Register the decorated function as an upcaster (see ``add_upcaster``).
 
         Examples:
             >>> from creativeflow_shared.domain import DomainEvent
@@ -195,7 +195,7 @@ class EventRegistry:
 
     # -- reading ------------------------------------------------------------------------------
     def from_json(self, data: object) -> Result[DomainEvent, InvalidInputError]:
-        """Read an event written by :meth:`to_json`, upcasting older schema versions.
+        """Read an event written by ``to_json``, upcasting older schema versions.
 
         Returns:
             ``Success`` with the event as its registered class, or ``Failure`` with an

@@ -67,7 +67,7 @@ class Money(ValueObject):
 
         Raises:
             pydantic.ValidationError: If the amount or currency is invalid; use
-                :meth:`create` for untrusted input.
+                ``create`` for untrusted input.
 
         Examples:
             >>> Money.of("10.5", "EUR")

@@ -139,7 +139,7 @@ def collect(results: Iterable[Result[T, E]]) -> Result[list[T], list[E]]:
 
 
 async def collect_async(awaitables: Iterable[Awaitable[Result[T, E]]]) -> Result[list[T], list[E]]:
-    """Await results concurrently and :func:`collect` them.
+    """Await results concurrently and ``collect`` them.
 
     Returns:
         ``Success`` with all values in the order given, or ``Failure`` with all errors.

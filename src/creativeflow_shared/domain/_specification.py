@@ -40,8 +40,10 @@ __all__ = [
     "Not",
     "Operator",
     "Or",
+    "SortKey",
     "Specification",
     "comparable",
+    "value_at",
     "where",
 ]
 
@@ -93,7 +95,7 @@ def comparable(value: object) -> object:
 class Specification(ABC, Generic[T]):
     """A predicate over candidates of type ``T``; combine with ``&``, ``|`` and ``~``.
 
-    Build leaves with :func:`where`; evaluate with :meth:`is_satisfied_by`.
+    Build leaves with ``where``; evaluate with ``is_satisfied_by``.
 
     Examples:
         >>> from pydantic import BaseModel
@@ -164,7 +166,14 @@ class Specification(ABC, Generic[T]):
         return Not(self)
 
 
-def _resolve(candidate: object, path: tuple[str, ...]) -> object:
+def value_at(candidate: object, path: tuple[str, ...]) -> object:
+    """Return the attribute at ``path`` of ``candidate``, or ``None`` past a missing link.
+
+    Examples:
+        >>> from creativeflow_shared.domain import Money
+        >>> value_at(Money.of("2", "EUR"), ("currency", "code"))
+        'EUR'
+    """
     value = candidate
     for name in path:
         if value is None:
@@ -180,7 +189,7 @@ class Comparison(Specification[T]):
     Attributes:
         path: Attribute names from the candidate to the compared attribute.
         operator: The comparison.
-        value: The primitive to compare with (see :func:`comparable`); a tuple for ``IN``.
+        value: The primitive to compare with (see ``comparable``); a tuple for ``IN``.
     """
 
     __slots__ = ("operator", "path", "value")
@@ -195,7 +204,9 @@ class Comparison(Specification[T]):
     @override
     def evaluate(self, candidate: T) -> bool | None:
         """Compare the attribute with the value; unknown when the attribute is missing."""
-        actual = comparable(_resolve(candidate, self.path))
+        if self.operator is Operator.IN and not self.value:
+            return False  # nothing is in an empty set, not even an unknown value (as in SQL)
+        actual = comparable(value_at(candidate, self.path))
         if actual is None:
             return None
         return _COMPARE[self.operator](actual, self.value)
@@ -215,7 +226,7 @@ class IsNull(Specification[T]):
     @override
     def evaluate(self, candidate: T) -> bool | None:
         """Whether the attribute is missing."""
-        return _resolve(candidate, self.path) is None
+        return value_at(candidate, self.path) is None
 
 
 @final
@@ -295,6 +306,62 @@ def _unwrap(annotation: object) -> tuple[object, bool]:
             return annotation, optional
 
 
+@final
+class SortKey(Generic[T]):
+    """One attribute to order results of model ``T`` by; build with ``where(T).field.asc()``.
+
+    Attributes:
+        path: Attribute names from the candidate to the attribute.
+        descending: Whether larger values come first.
+        nullable: Whether the attribute may be ``None`` (such keys cannot drive keyset pages).
+    """
+
+    __slots__ = ("_adapter", "annotation", "descending", "nullable", "path")
+
+    def __init__(
+        self,
+        path: tuple[str, ...],
+        *,
+        descending: bool,
+        nullable: bool,
+        annotation: object = object,
+    ) -> None:
+        """Order by the attribute at ``path`` whose values have type ``annotation``."""
+        self.path = path
+        self.descending = descending
+        self.nullable = nullable
+        self.annotation = annotation
+        self._adapter: TypeAdapter[Any] | None = None
+
+    def parse(self, value: object) -> object:
+        """Validate a JSON value (e.g. read from a cursor) into this key's primitive.
+
+        Raises:
+            pydantic.ValidationError: If ``value`` is not a valid value of the attribute.
+        """
+        if self._adapter is None:
+            self._adapter = TypeAdapter(cast("Any", self.annotation))
+        return comparable(self._adapter.validate_python(value))
+
+    def value_of(self, candidate: T) -> object:
+        """Return the candidate's value for this key, reduced to its primitive."""
+        return comparable(value_at(candidate, self.path))
+
+    @override
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self.path, self.descending) == (other.path, other.descending)
+
+    @override
+    def __hash__(self) -> int:
+        return hash((self.path, self.descending))
+
+    @override
+    def __repr__(self) -> str:
+        return f"SortKey({'.'.join(self.path)}, {'desc' if self.descending else 'asc'})"
+
+
 def _name(model: object) -> str:
     return getattr(model, "__name__", repr(model))
 
@@ -312,18 +379,30 @@ class Attribute(Generic[T]):
     """An attribute path of model ``T``, checked against the model's fields when built.
 
     Reach nested fields with attribute access (or ``["name"]`` for names that clash with the
-    comparison methods); compare with :meth:`eq`, :meth:`lt`, :meth:`in_`, ... Values are
+    comparison methods); compare with ``eq``, ``lt``, ``in_``, ... Values are
     validated against the field's type, so the comparison is decided when the specification
     is *defined*, never at query time.
     """
 
     __slots__ = ("_adapter", "_annotation", "_model", "_optional", "_path")
 
-    def __init__(self, model: type[T], path: tuple[str, ...], annotation: object) -> None:
-        """Point at ``path`` in ``model``; use :func:`where` rather than this directly."""
+    def __init__(
+        self,
+        model: type[T],
+        path: tuple[str, ...],
+        annotation: object,
+        *,
+        within_optional: bool = False,
+    ) -> None:
+        """Point at ``path`` in ``model``; use ``where`` rather than this directly.
+
+        ``within_optional`` says that a parent on the path may be ``None``, which makes this
+        attribute missing too.
+        """
         self._model = model
         self._path = path
-        self._annotation, self._optional = _unwrap(annotation)
+        self._annotation, optional = _unwrap(annotation)
+        self._optional = optional or within_optional
         self._adapter: TypeAdapter[Any] | None = None
 
     @property
@@ -331,11 +410,28 @@ class Attribute(Generic[T]):
         """The attribute names from the candidate to this attribute."""
         return self._path
 
+    @property
+    def annotation(self) -> object:
+        """The attribute's type, without ``Optional`` and ``Annotated`` wrappers."""
+        return self._annotation
+
+    @property
+    def optional(self) -> bool:
+        """Whether the attribute may be ``None``."""
+        return self._optional
+
     def __getattr__(self, name: str) -> Attribute[T]:
         """Step into the nested field ``name``."""
         if name.startswith("_"):
             raise AttributeError(name)
         return self[name]
+
+    def follow(self, path: Iterable[str]) -> Attribute[T]:
+        """Step through every name of ``path`` (e.g. ``("cost", "amount")``) in turn."""
+        attribute = self
+        for name in path:
+            attribute = attribute[name]
+        return attribute
 
     def __getitem__(self, name: str) -> Attribute[T]:
         """Step into the nested field ``name`` (for names that clash with methods)."""
@@ -349,7 +445,12 @@ class Attribute(Generic[T]):
             known = ", ".join(sorted(fields))
             msg = f"{annotation.__name__} has no field {name!r}; known fields: {known}"
             raise AttributeError(msg)
-        return Attribute(self._model, (*self._path, name), fields[name].annotation)
+        return Attribute(
+            self._model,
+            (*self._path, name),
+            fields[name].annotation,
+            within_optional=self._optional,
+        )
 
     def _value(self, value: object) -> object:
         if not self._path:
@@ -402,6 +503,22 @@ class Attribute(Generic[T]):
         """The attribute is present (not ``None``)."""
         self._check_optional()
         return Not(IsNull(self._path))
+
+    def asc(self) -> SortKey[T]:
+        """Order by this attribute, smallest first."""
+        return self._sort_key(descending=False)
+
+    def desc(self) -> SortKey[T]:
+        """Order by this attribute, largest first."""
+        return self._sort_key(descending=True)
+
+    def _sort_key(self, *, descending: bool) -> SortKey[T]:
+        if not self._path:
+            msg = "Order by a field of the model, e.g. where(Job).created_at.asc()"
+            raise TypeError(msg)
+        return SortKey(
+            self._path, descending=descending, nullable=self._optional, annotation=self._annotation
+        )
 
     def _check_optional(self) -> None:
         if not self._path or not self._optional:

@@ -23,7 +23,7 @@ class ValueObject(BaseModel, metaclass=FrozenModelMetaclass):  # noqa: PLW1641 (
     """A frozen value with several fields, equal to another of its exact type with equal fields.
 
     Construct with keyword arguments (an invalid value raises pydantic's ``ValidationError``)
-    or with :meth:`create`, which returns a ``Result`` and never raises.
+    or with ``create``, which returns a ``Result`` and never raises.
 
     Examples:
         >>> class Dimensions(ValueObject):
@@ -67,7 +67,7 @@ class ScalarValue(RootModel[T], metaclass=FrozenRootModelMetaclass):
     """A frozen value that wraps one primitive and serializes to it.
 
     Construct positionally (an invalid value raises pydantic's ``ValidationError``) or with
-    :meth:`create`, which returns a ``Result`` and never raises.
+    ``create``, which returns a ``Result`` and never raises.
 
     Examples:
         >>> class Colour(ScalarValue[str]):

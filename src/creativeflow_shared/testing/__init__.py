@@ -1,4 +1,4 @@
-"""The public testing kit: Hypothesis strategies for the kernel's building blocks.
+"""The public testing kit: in-memory storage, contract suites and Hypothesis strategies.
 
 Services reuse these in their own property tests::
 
@@ -17,7 +17,28 @@ and ``st.from_type(OrderId)`` for any ``Identity`` subclass work as well. The pa
 ``testing`` extra: ``pip install creativeflow-shared-backend[testing]``.
 """
 
+from creativeflow_shared.testing._contract_model import (
+    ContractItem,
+    ContractItemChanged,
+    ContractItemId,
+    ContractItemRepository,
+)
+from creativeflow_shared.testing._contracts import (
+    AsyncHarness,
+    RepositoryContract,
+    RepositoryFacade,
+    SyncHarness,
+    UnitOfWorkContract,
+    UnitOfWorkFacade,
+    UnitOfWorkHarness,
+)
 from creativeflow_shared.testing._hypothesis_plugin import register_strategies
+from creativeflow_shared.testing._in_memory import (
+    AsyncInMemoryUnitOfWork,
+    InMemoryDatabase,
+    InMemoryDocumentStore,
+    InMemoryUnitOfWork,
+)
 from creativeflow_shared.testing._strategies import (
     aware_datetimes,
     currencies,
@@ -32,6 +53,21 @@ from creativeflow_shared.testing._strategies import (
 )
 
 __all__ = [
+    "AsyncHarness",
+    "AsyncInMemoryUnitOfWork",
+    "ContractItem",
+    "ContractItemChanged",
+    "ContractItemId",
+    "ContractItemRepository",
+    "InMemoryDatabase",
+    "InMemoryDocumentStore",
+    "InMemoryUnitOfWork",
+    "RepositoryContract",
+    "RepositoryFacade",
+    "SyncHarness",
+    "UnitOfWorkContract",
+    "UnitOfWorkFacade",
+    "UnitOfWorkHarness",
     "aware_datetimes",
     "currencies",
     "emails",

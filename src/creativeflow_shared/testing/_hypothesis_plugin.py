@@ -1,6 +1,6 @@
 """The Hypothesis plugin: teaches ``st.from_type`` the kernel's values and typed identities.
 
-Hypothesis runs :func:`register_strategies` through its ``hypothesis`` entry point while it is
+Hypothesis runs ``register_strategies`` through its ``hypothesis`` entry point while it is
 itself being imported, and importing this kit may be what imports Hypothesis first. So this
 module imports neither Hypothesis nor the strategies module at its top: either may be only
 partly initialised when the hook runs. The registered functions look the strategies up when

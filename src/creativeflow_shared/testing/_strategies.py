@@ -235,7 +235,7 @@ def events(
 ) -> st.SearchStrategy[EventT]:
     """Generate events of ``event_class`` from its pydantic fields.
 
-    ``occurred_at`` comes from :func:`aware_datetimes`, ``event_id`` from UUIDs, and
+    ``occurred_at`` comes from ``aware_datetimes``, ``event_id`` from UUIDs, and
     ``aggregate_type`` and ``aggregate_id`` are absent or any text. Every other field is drawn
     with ``st.from_type`` from its annotation (constraints included), so the kernel's values,
     every ``Identity`` subclass and anything registered with ``st.register_type_strategy``

@@ -134,7 +134,7 @@ def test_use_clock_restores_the_previous_clock_when_the_block_raises() -> None:
     fixed = FixedClock(_NEW_YEAR)
 
     with pytest.raises(RuntimeError, match="boom"), use_clock(fixed):
-        raise RuntimeError("boom")  # noqa: EM101 (a literal message keeps the test readable)
+        raise RuntimeError("boom")
 
     assert isinstance(current_clock(), SystemClock)
 

@@ -297,7 +297,6 @@ def test_a_union_with_none_is_optional() -> None:
     [
         (_ORDER.credits, "credits"),
         (_ORDER.customer.name, "customer.name"),
-        (_ORDER.shipping.city, "shipping.city"),
         (_ORDER.reference, "reference"),
         (_ORDER, "the model"),
     ],
@@ -567,3 +566,31 @@ def test_comparable_leaves_a_multi_field_model_as_it_is() -> None:
     customer = Customer(name="Studio")
 
     assert comparable(customer) is customer
+
+
+def test_an_attribute_under_an_optional_parent_may_be_tested_for_null() -> None:
+    spec = _ORDER.shipping.city.is_null()
+
+    actual = (spec.evaluate(_order()), spec.evaluate(_order(shipping={"city": "Paris"})))
+
+    assert actual == (True, False)
+
+
+def test_sort_keys_compare_hash_and_print_by_path_and_direction() -> None:
+    ascending, again, descending = _ORDER.credits.asc(), _ORDER.credits.asc(), _ORDER.credits.desc()
+
+    assert (ascending == again, ascending == descending, ascending == "credits") == (
+        True,
+        False,
+        False,
+    )
+    assert hash(ascending) == hash(again)
+    assert (repr(ascending), repr(descending)) == (
+        "SortKey(credits, asc)",
+        "SortKey(credits, desc)",
+    )
+
+
+def test_ordering_by_the_model_itself_is_refused() -> None:
+    with pytest.raises(TypeError, match="Order by a field of the model"):
+        _ORDER.asc()

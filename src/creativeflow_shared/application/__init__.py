@@ -1,0 +1,76 @@
+"""The application layer: ports, units of work, request context and tenant isolation.
+
+This layer orchestrates the domain; it defines the ports (storage, outbox) that adapters
+implement and never imports SQLAlchemy, drivers or web frameworks.
+"""
+
+from creativeflow_shared.application._async_repository import AsyncDocumentRepository
+from creativeflow_shared.application._context import (
+    RequestContext,
+    current_context,
+    use_context,
+)
+from creativeflow_shared.application._documents import (
+    DocumentQuery,
+    DocumentRepository,
+    DocumentStore,
+    JsonKind,
+    Projection,
+    ProjectionRequest,
+    StoredDocument,
+    json_kind,
+    paths_of,
+    project,
+)
+from creativeflow_shared.application._message_bus import (
+    AsyncMessageBus,
+    Command,
+    ErrorHook,
+    MessageBus,
+)
+from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
+from creativeflow_shared.application._pagination import (
+    CursorPage,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
+from creativeflow_shared.application._unit_of_work import (
+    AsyncUnitOfWork,
+    CommitError,
+    Runner,
+    StoreProvider,
+    UnitOfWork,
+)
+
+__all__ = [
+    "AsyncDocumentRepository",
+    "AsyncMessageBus",
+    "AsyncUnitOfWork",
+    "Command",
+    "CommitError",
+    "CursorPage",
+    "DocumentQuery",
+    "DocumentRepository",
+    "DocumentStore",
+    "ErrorHook",
+    "JsonKind",
+    "MessageBus",
+    "OutboxMessage",
+    "OutboxStore",
+    "Page",
+    "Projection",
+    "ProjectionRequest",
+    "RequestContext",
+    "Runner",
+    "StoreProvider",
+    "StoredDocument",
+    "UnitOfWork",
+    "current_context",
+    "decode_cursor",
+    "encode_cursor",
+    "json_kind",
+    "paths_of",
+    "project",
+    "use_context",
+]

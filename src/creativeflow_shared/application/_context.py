@@ -1,0 +1,84 @@
+"""The request context: who asks, for which tenant, as part of which flow of messages."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from creativeflow_shared.domain import uuid7
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+__all__ = ["RequestContext", "current_context", "use_context"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestContext:
+    """Facts about the current request that travel with every event and call it causes.
+
+    Attributes:
+        correlation_id: Shared by every message of one business flow.
+        causation_id: The id of the message (or request) that directly caused this work.
+        tenant_id: The tenant whose data may be read and written; ``None`` outside tenancy.
+        actor_id: Who acts (a user, an API key, a service).
+        traceparent: The W3C trace context header, passed on to outgoing calls and messages.
+
+    Examples:
+        >>> context = RequestContext.new(tenant_id="t-1")
+        >>> with use_context(context):
+        ...     current_context().tenant_id
+        't-1'
+    """
+
+    correlation_id: str
+    causation_id: str | None = None
+    tenant_id: str | None = None
+    actor_id: str | None = None
+    traceparent: str | None = None
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        tenant_id: str | None = None,
+        actor_id: str | None = None,
+        traceparent: str | None = None,
+    ) -> RequestContext:
+        """Start a new flow with a fresh correlation id."""
+        return cls(
+            correlation_id=str(uuid7()),
+            tenant_id=tenant_id,
+            actor_id=actor_id,
+            traceparent=traceparent,
+        )
+
+    def caused_by(self, message_id: str) -> RequestContext:
+        """Return the context of work caused by the message ``message_id`` (same flow)."""
+        return replace(self, causation_id=message_id)
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("creativeflow_request", default=None)
+
+
+def current_context() -> RequestContext:
+    """Return the context of the current request.
+
+    Outside ``use_context`` this is a new anonymous context (with a fresh correlation id)
+    on every call; it is not stored, so it never leaks into a later request on the same thread.
+    Set a context per request (or per consumed message) with ``use_context``.
+    """
+    context = _current.get()
+    return context if context is not None else RequestContext.new()
+
+
+@contextmanager
+def use_context(context: RequestContext) -> Generator[RequestContext]:
+    """Make ``context`` the request context inside a ``with`` block (restored afterwards)."""
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)

@@ -1,0 +1,243 @@
+"""The message bus: one handler per command, any number per event, events after commit.
+
+A command's handler runs in a fresh unit of work and returns a ``Result``. The events its
+commit released then reach their handlers breadth-first, each handler in its own unit of work;
+events those commits release join the end of the queue. A failing event handler (an exception,
+or a ``Failure`` it returns) never turns the committed command into a failure and is never
+swallowed: it is logged with the event id and passed to the error hook. There is no automatic
+in-process retry: the events are in the outbox, and consumers that need retries subscribe
+through the relay and the inbox, where retries and dead-lettering live.
+
+Registration, routing, queueing and reporting are written once; the sync and async buses only
+call (or await) the handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, cast
+
+from pydantic import BaseModel, ConfigDict
+from returns.result import Failure, Result
+
+from creativeflow_shared.application._context import current_context, use_context
+from creativeflow_shared.application._unit_of_work import AsyncUnitOfWork, UnitOfWork
+from creativeflow_shared.domain import DomainEvent, KernelError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+__all__ = [
+    "AsyncMessageBus",
+    "Command",
+    "ErrorHook",
+    "MessageBus",
+]
+
+_LOGGER = logging.getLogger("creativeflow_shared.bus")
+
+
+class _Releasing(Protocol):
+    def collect_committed_events(self) -> tuple[DomainEvent, ...]: ...
+
+
+U = TypeVar("U", bound=_Releasing)
+H = TypeVar("H")
+C = TypeVar("C", bound="Command")
+E = TypeVar("E", bound="DomainEvent")
+
+
+class Command(BaseModel):
+    """An instruction to the application, named in the imperative (``RequestGeneration``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+#: Called after a handler failure is logged, with the event, the handler's name and the
+#: exception it raised or the error of the ``Failure`` it returned.
+ErrorHook: TypeAlias = Callable[[DomainEvent, str, Exception], None]
+
+
+class _Delivery(Generic[U]):
+    """One event handed to one handler, with the unit of work the handler gets."""
+
+    __slots__ = ("event", "handler", "queue", "unit_of_work")
+
+    def __init__(
+        self,
+        queue: _EventQueue[U],
+        handler: Callable[[Any, U], Any],
+        event: DomainEvent,
+        unit_of_work: U,
+    ) -> None:
+        self.queue = queue
+        self.handler = handler
+        self.event = event
+        self.unit_of_work = unit_of_work
+
+    def call(self) -> Any:  # noqa: ANN401 (a handler's outcome, or its awaitable)
+        """Call the handler (the async bus awaits what this returns)."""
+        return self.handler(self.event, self.unit_of_work)
+
+    def settle(self, outcome: object) -> None:
+        """Record the outcome and queue the events the handler's commits released."""
+        if isinstance(outcome, Failure):
+            error: object = cast("Failure[object]", outcome).failure()
+            self.fail(error if isinstance(error, Exception) else _Failed(error))
+        self.queue.extend(self.unit_of_work.collect_committed_events())
+
+    def fail(self, error: Exception) -> None:
+        """Log the handler's failure with the event id and pass it to the error hook."""
+        self.queue.report(self.handler, self.event, error)
+
+
+class _Failed(Exception):  # noqa: N818 (it describes a failure value, not an error kind)
+    """A ``Failure`` whose error is not an exception, reported as one."""
+
+
+class _EventQueue(Generic[U]):
+    """Breadth-first delivery of events to their handlers, with failures reported."""
+
+    def __init__(self, bus: _Bus[U, Any], events: Iterable[DomainEvent]) -> None:
+        self._bus = bus
+        self._events: deque[DomainEvent] = deque(events)
+
+    def __iter__(self) -> Iterator[_Delivery[U]]:
+        while self._events:
+            event = self._events.popleft()
+            for handler in self._bus.handlers_of(event):
+                with use_context(current_context().caused_by(str(event.event_id))):
+                    yield _Delivery(self, handler, event, self._bus.unit_of_work())
+
+    def extend(self, events: Iterable[DomainEvent]) -> None:
+        """Queue events released while delivering."""
+        self._events.extend(events)
+
+    def report(
+        self, handler: Callable[[Any, U], Any], event: DomainEvent, error: Exception
+    ) -> None:
+        """Log a handler's failure with the event id and pass it to the error hook."""
+        name = getattr(handler, "__qualname__", repr(handler))
+        _LOGGER.error(
+            "event handler %s failed for event %s (%s): %r",
+            name,
+            event.event_id,
+            event.event_type,
+            error,
+            exc_info=error,
+        )
+        if self._bus.on_error is not None:
+            self._bus.on_error(event, name, error)
+
+
+class _Bus(Generic[U, H]):
+    """Registration and routing, shared by the sync and async buses."""
+
+    def __init__(self, unit_of_work: Callable[[], U], *, on_error: ErrorHook | None = None) -> None:
+        """Build units of work with ``unit_of_work``; report handler failures to ``on_error``."""
+        self.unit_of_work = unit_of_work
+        self.on_error = on_error
+        self._commands: dict[type[Command], Callable[[Any, U], H]] = {}
+        self._events: dict[type[DomainEvent], list[Callable[[Any, U], object]]] = {}
+
+    def register(self, command_type: type[C], handler: Callable[[C, U], H]) -> None:
+        """Make ``handler`` the one handler of ``command_type``.
+
+        Raises:
+            ValueError: If the command type has a handler already.
+        """
+        if command_type in self._commands:
+            msg = f"{command_type.__name__} already has a handler; a command has exactly one"
+            raise ValueError(msg)
+        self._commands[command_type] = handler
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E, U], object]) -> None:
+        """Run ``handler`` for every committed event of ``event_type`` (or a subclass)."""
+        self._events.setdefault(event_type, []).append(handler)
+
+    def handlers_of(self, event: DomainEvent) -> list[Callable[[Any, U], object]]:
+        """Every handler subscribed to the event's type or one of its bases."""
+        return [
+            handler
+            for event_type, handlers in self._events.items()
+            if isinstance(event, event_type)
+            for handler in handlers
+        ]
+
+    def _start(self, command: Command) -> tuple[H, U]:
+        handler = self._commands.get(type(command))
+        if handler is None:
+            msg = f"no handler is registered for {type(command).__name__}"
+            raise LookupError(msg)
+        unit_of_work = self.unit_of_work()
+        return handler(command, unit_of_work), unit_of_work
+
+    def _queue(self, events: Iterable[DomainEvent]) -> _EventQueue[U]:
+        return _EventQueue(self, events)
+
+
+class MessageBus(_Bus[UnitOfWork, Result[Any, KernelError]]):
+    """Dispatches commands and the events their commits release (synchronous handlers).
+
+    Create one per application and register handlers at start-up; ``handle`` builds a
+    fresh unit of work for every handler call, so one bus serves concurrent requests.
+
+    Examples:
+        >>> from returns.result import Success
+        >>> from creativeflow_shared.testing import InMemoryUnitOfWork
+        >>> class Ping(Command):
+        ...     text: str
+        >>> bus = MessageBus(InMemoryUnitOfWork)
+        >>> bus.register(Ping, lambda command, uow: Success(command.text.upper()))
+        >>> bus.handle(Ping(text="hi"))
+        <Success: HI>
+    """
+
+    def handle(self, command: Command) -> Result[Any, KernelError]:
+        """Run the command's handler, then deliver the events its commits released.
+
+        Returns:
+            The handler's ``Result``; event handler failures never change it.
+
+        Raises:
+            LookupError: If no handler is registered for the command's type.
+        """
+        result, unit_of_work = self._start(command)
+        self.publish(unit_of_work.collect_committed_events())
+        return result
+
+    def publish(self, events: Iterable[DomainEvent]) -> None:
+        """Deliver committed ``events`` (and the events their handlers commit) breadth-first."""
+        for delivery in self._queue(events):
+            try:
+                delivery.settle(delivery.call())
+            except Exception as exc:  # noqa: BLE001 (a process boundary: logged and reported)
+                delivery.fail(exc)
+
+
+class AsyncMessageBus(_Bus[AsyncUnitOfWork, Awaitable[Result[Any, KernelError]]]):
+    """The async flavour of ``MessageBus``: handlers are coroutines."""
+
+    async def handle(self, command: Command) -> Result[Any, KernelError]:
+        """Run the command's handler, then deliver the events its commits released.
+
+        Returns:
+            The handler's ``Result``; event handler failures never change it.
+
+        Raises:
+            LookupError: If no handler is registered for the command's type.
+        """
+        pending, unit_of_work = self._start(command)
+        result = await pending
+        await self.publish(unit_of_work.collect_committed_events())
+        return result
+
+    async def publish(self, events: Iterable[DomainEvent]) -> None:
+        """Deliver committed ``events`` (and the events their handlers commit) breadth-first."""
+        for delivery in self._queue(events):
+            try:
+                delivery.settle(await delivery.call())
+            except Exception as exc:  # noqa: BLE001 (a process boundary: logged and reported)
+                delivery.fail(exc)

@@ -1,0 +1,86 @@
+"""Outbox messages: domain events written in the same transaction as the state they explain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from creativeflow_shared.application._context import RequestContext, current_context
+from creativeflow_shared.domain import EventRegistry, event_registry
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+    from uuid import UUID
+
+    from creativeflow_shared.domain import DomainEvent
+
+__all__ = ["OutboxMessage", "OutboxStore"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxMessage:
+    """One event waiting in the outbox, with everything a relay needs to publish it.
+
+    The field names follow the outbox-event-router convention of change-data-capture tools
+    (``aggregatetype``, ``aggregateid``, ``type``, ``payload``) in the SQL table.
+
+    Attributes:
+        id: The event id (UUIDv7).
+        aggregate_type: The type of the aggregate that recorded the event (or ``"none"``).
+        aggregate_id: Its id as text (or the event id for events without an aggregate).
+        aggregate_version: The aggregate's version after the commit that stored the event.
+        event_type: The event's stable type name.
+        schema_version: The version of the payload's shape.
+        payload: The event's fields as JSON-compatible data.
+        headers: Request context: correlation, causation, tenant, actor, traceparent.
+        occurred_at: When the event happened.
+    """
+
+    id: UUID
+    aggregate_type: str
+    aggregate_id: str
+    aggregate_version: int | None
+    event_type: str
+    schema_version: int
+    payload: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict[str, str])
+    occurred_at: datetime
+
+    @classmethod
+    def from_event(
+        cls,
+        event: DomainEvent,
+        *,
+        aggregate_version: int | None = None,
+        context: RequestContext | None = None,
+        registry: EventRegistry = event_registry,
+    ) -> OutboxMessage:
+        """Describe ``event`` for the outbox, with the request context as headers."""
+        context = context or current_context()
+        headers = {
+            "correlation_id": context.correlation_id,
+            "causation_id": context.causation_id,
+            "tenant_id": context.tenant_id,
+            "actor_id": context.actor_id,
+            "traceparent": context.traceparent,
+        }
+        return cls(
+            id=event.event_id,
+            aggregate_type=event.aggregate_type or "none",
+            aggregate_id=event.aggregate_id or str(event.event_id),
+            aggregate_version=aggregate_version,
+            event_type=event.event_type,
+            schema_version=event.schema_version,
+            payload=registry.to_payload(event),
+            headers={key: value for key, value in headers.items() if value is not None},
+            occurred_at=event.occurred_at,
+        )
+
+
+class OutboxStore(Protocol):
+    """The port a unit of work writes outbox messages through (inside its transaction)."""
+
+    def append(self, messages: Sequence[OutboxMessage]) -> None:
+        """Store ``messages`` in the current transaction."""
+        ...

@@ -1,0 +1,336 @@
+"""Units of work: one transaction, its repositories, and the events its commit releases.
+
+The logic exists once, in the synchronous ``UnitOfWork``. ``AsyncUnitOfWork`` wraps
+a synchronous unit of work and runs each of its steps through a *runner*: for SQLAlchemy that is
+``AsyncSession.run_sync`` (the same statements, driven by the async driver), for the in-memory
+fake a plain call. No step is written twice.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, TypeVar, cast
+
+from returns.result import Failure, Result, Success
+
+from creativeflow_shared.application._context import current_context
+from creativeflow_shared.application._documents import DocumentRepository, DocumentStore
+from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
+from creativeflow_shared.application._tracking import State, TrackedAggregate, Tracker
+from creativeflow_shared.domain import AlreadyExistsError, ConcurrencyConflictError
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from types import TracebackType
+
+    from creativeflow_shared.application._async_repository import AsyncDocumentRepository
+    from creativeflow_shared.domain import AggregateRoot, DomainEvent
+
+__all__ = ["AsyncUnitOfWork", "CommitError", "Runner", "StoreProvider", "UnitOfWork"]
+
+A = TypeVar("A", bound="AggregateRoot[Any]")
+I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
+R = TypeVar("R", bound=DocumentRepository[Any, Any])
+T = TypeVar("T")
+
+#: What a commit can fail with, as a value.
+CommitError: TypeAlias = ConcurrencyConflictError | AlreadyExistsError
+
+
+class StoreProvider(Protocol):
+    """The stores of one transaction, as a backend provides them to a unit of work."""
+
+    def document_store(self, repository: type[DocumentRepository[Any, Any]]) -> DocumentStore:
+        """Return the store behind ``repository`` in this transaction."""
+        ...
+
+    def outbox_store(self) -> OutboxStore:
+        """Return the outbox of this transaction."""
+        ...
+
+
+class UnitOfWork(ABC):
+    """One business transaction: a ``with`` block that commits all or nothing.
+
+    Leaving the block without ``commit`` rolls back. On commit the unit of work writes
+    every aggregate it tracks that changed (a conditional update on its version), inserts the
+    added ones, deletes the removed ones, and writes their recorded events to the outbox, all in
+    the same transaction; the committed events are then available to the message bus.
+
+    Backends implement the four transaction hooks; everything else is shared.
+    """
+
+    def __init__(self) -> None:
+        """Create the unit of work; the transaction starts when the ``with`` block starts."""
+        self._tracker = Tracker()
+        self._repositories: dict[type, DocumentRepository[Any, Any]] = {}
+        self._free_events: list[DomainEvent] = []
+        self._committed_events: list[DomainEvent] = []
+        self._stores: StoreProvider | None = None
+
+    # -- the transaction hooks of a backend ------------------------------------------------
+    @abstractmethod
+    def _begin(self) -> StoreProvider:
+        """Start the transaction and return its stores."""
+
+    @abstractmethod
+    def _commit_transaction(self) -> Result[None, CommitError]:
+        """Commit the transaction; a constraint checked only now is a ``Failure``."""
+
+    @abstractmethod
+    def _rollback_transaction(self) -> None:
+        """Roll the transaction back."""
+
+    @abstractmethod
+    def _end(self) -> None:
+        """Release the transaction's resources, discarding anything not committed."""
+
+    # -- the public protocol ---------------------------------------------------------------
+    def __enter__(self) -> Self:
+        """Start the transaction."""
+        if self._stores is not None:
+            msg = "this unit of work is already in use; create one per transaction"
+            raise RuntimeError(msg)
+        self._stores = self._begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Discard whatever was not committed and release the transaction."""
+        self._tracker.clear()
+        self._free_events.clear()
+        try:
+            self._end()
+        finally:
+            self._stores = None
+            self._repositories.clear()
+
+    def repository(self, kind: type[R]) -> R:
+        """Return the repository ``kind`` bound to this transaction (one instance per type)."""
+        repository = self._repositories.get(kind)
+        if repository is None:
+            repository = kind(self._provider().document_store(kind), self._tracker)
+            self._repositories[kind] = repository
+        return repository  # type: ignore[return-value] # keyed by its own type above
+
+    def record(self, event: DomainEvent) -> None:
+        """Queue an event that belongs to no aggregate; it is stored on commit."""
+        self._free_events.append(event)
+
+    def commit(self) -> Result[None, CommitError]:
+        """Write every change and its events in one transaction.
+
+        Returns:
+            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` (someone saved
+            a tracked aggregate first) or ``AlreadyExistsError`` (an added aggregate's id or
+            unique key is taken); after a failure nothing is written.
+        """
+        versions = [(entry.aggregate, entry.aggregate.version) for entry in self._tracker.entries()]
+        try:
+            written = self._write_changes()
+            committed = written if isinstance(written, Failure) else self._commit_transaction()
+        except BaseException:
+            _restore(versions)
+            raise
+        if isinstance(committed, Failure):
+            _restore(versions)  # nothing was stored: give back the versions writes had raised
+            self.rollback()
+            return committed
+        self._committed_events.extend(written.unwrap())
+        self._tracker.committed()
+        return Success(None)
+
+    def rollback(self) -> None:
+        """Discard every uncommitted change and forget tracked aggregates."""
+        self._rollback_transaction()
+        self._tracker.clear()
+        self._free_events.clear()
+
+    def collect_committed_events(self) -> tuple[DomainEvent, ...]:
+        """Return the events of the commits so far, oldest first, and forget them."""
+        events, self._committed_events = tuple(self._committed_events), []
+        return events
+
+    # -- the shared commit logic -----------------------------------------------------------
+    def _provider(self) -> StoreProvider:
+        if self._stores is None:
+            msg = "use the unit of work inside a `with` block"
+            raise RuntimeError(msg)
+        return self._stores
+
+    def _write_changes(self) -> Result[list[DomainEvent], CommitError]:
+        changed = self._changed_entries()
+        written = self._write_rows(changed)
+        if isinstance(written, Failure):
+            return written
+        return Success(self._write_outbox(changed))
+
+    def _write_rows(self, changed: list[TrackedAggregate]) -> Result[None, CommitError]:
+        # Removals first, then changes: both may free a unique value that an insert takes.
+        # New aggregates go last, in one statement per repository.
+        ordered = [e for e in changed if e.state is State.REMOVED]
+        ordered += [e for e in changed if e.state is State.LOADED]
+        for entry in ordered:
+            written: Result[None, CommitError]
+            if entry.state is State.REMOVED:
+                written = entry.persister.persist_removed(entry.aggregate)
+            else:
+                state = cast("dict[str, Any]", entry.written)
+                written = entry.persister.persist_changed(entry.aggregate, state)
+            if isinstance(written, Failure):
+                return written
+        batches: dict[int, list[TrackedAggregate]] = {}
+        for entry in changed:
+            if entry.state is State.NEW:
+                batches.setdefault(id(entry.persister), []).append(entry)
+        for batch in batches.values():
+            rows = [(entry.aggregate, cast("dict[str, Any]", entry.written)) for entry in batch]
+            inserted = batch[0].persister.persist_new(rows)
+            if isinstance(inserted, Failure):
+                return inserted
+        return Success(None)
+
+    def _changed_entries(self) -> list[TrackedAggregate]:
+        changed: list[TrackedAggregate] = []
+        for entry in self._tracker.entries():
+            if entry.state is not State.REMOVED:
+                state = entry.persister.snapshot(entry.aggregate)
+                unchanged = entry.state is State.LOADED and state == entry.snapshot
+                if unchanged and not entry.aggregate.pending_events:
+                    continue
+                entry.written = state
+            changed.append(entry)
+        return changed
+
+    def _write_outbox(self, changed: list[TrackedAggregate]) -> list[DomainEvent]:
+        recorded = [(entry, entry.aggregate.collect_events()) for entry in changed]
+        free, self._free_events = self._free_events, []
+        if not free and not any(events for _, events in recorded):
+            return []
+        context = current_context()  # one context for the whole commit
+        messages: list[OutboxMessage] = []
+        released: list[DomainEvent] = []
+        for entry, events in recorded:
+            version = entry.aggregate.version if entry.state is not State.REMOVED else None
+            messages += (
+                OutboxMessage.from_event(e, aggregate_version=version, context=context)
+                for e in events
+            )
+            released += events
+        messages += (OutboxMessage.from_event(e, context=context) for e in free)
+        released += free
+        self._provider().outbox_store().append(messages)
+        return released
+
+
+def _restore(versions: list[tuple[AggregateRoot[Any], int]]) -> None:
+    for aggregate, version in versions:
+        vars(aggregate)["version"] = version
+
+
+class Runner(Protocol):
+    """Runs a synchronous step of a unit of work from async code."""
+
+    def __call__(self, step: Callable[[], T], /) -> Awaitable[T]:
+        """Run ``step`` and return its result."""
+        ...
+
+
+class AsyncUnitOfWork(ABC):
+    """The ``async with`` flavour of ``UnitOfWork``, running its steps through a runner.
+
+    Subclasses provide the synchronous unit of work and the runner when the block starts.
+    """
+
+    def __init__(self) -> None:
+        """Create the unit of work; the transaction starts when the block starts."""
+        self._inner: UnitOfWork | None = None
+        self._run: Runner | None = None
+        self._released: list[DomainEvent] = []
+
+    @abstractmethod
+    async def _open(self) -> tuple[UnitOfWork, Runner]:
+        """Start the backend's session; return the synchronous unit of work and its runner."""
+
+    @abstractmethod
+    async def _close(self) -> None:
+        """Release the backend's session."""
+
+    async def __aenter__(self) -> Self:
+        """Start the transaction."""
+        inner, run = await self._open()
+        try:
+            await run(inner.__enter__)
+        except BaseException:
+            await self._close()
+            raise
+        self._inner, self._run = inner, run
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed and release the transaction."""
+        inner, run = self._parts()
+        try:
+            await run(lambda: inner.__exit__(exc_type, exc, traceback))
+        finally:
+            self._released.extend(inner.collect_committed_events())
+            self._inner = self._run = None
+            await self._close()
+
+    def _parts(self) -> tuple[UnitOfWork, Runner]:
+        if self._inner is None or self._run is None:
+            msg = "use the unit of work inside an `async with` block"
+            raise RuntimeError(msg)
+        return self._inner, self._run
+
+    def repository(self, kind: type[DocumentRepository[A, I]]) -> AsyncDocumentRepository[A, I]:
+        """Return the async view of repository ``kind`` bound to this transaction."""
+        from creativeflow_shared.application._async_repository import (  # noqa: PLC0415 (cycle)
+            AsyncDocumentRepository,
+        )
+
+        inner, run = self._parts()
+        return AsyncDocumentRepository(inner.repository(kind), run)
+
+    async def run(self, kind: type[R], step: Callable[[R], T]) -> T:
+        """Run synchronous repository code (e.g. a custom query method) in this transaction."""
+        inner, run = self._parts()
+        return await run(lambda: step(inner.repository(kind)))
+
+    def record(self, event: DomainEvent) -> None:
+        """Queue an event that belongs to no aggregate; it is stored on commit."""
+        self._parts()[0].record(event)
+
+    async def commit(self) -> Result[None, CommitError]:
+        """Write every change and its events in one transaction (see ``commit``).
+
+        Returns:
+            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` or
+            ``AlreadyExistsError``; after a failure nothing is written.
+        """
+        inner, run = self._parts()
+        return await run(inner.commit)
+
+    async def rollback(self) -> None:
+        """Discard every uncommitted change."""
+        inner, run = self._parts()
+        await run(inner.rollback)
+
+    def collect_committed_events(self) -> tuple[DomainEvent, ...]:
+        """Return the events of the commits so far, oldest first, and forget them.
+
+        Works during the block and after it (the message bus collects after the block).
+        """
+        if self._inner is not None:
+            self._released.extend(self._inner.collect_committed_events())
+        events, self._released = tuple(self._released), []
+        return events

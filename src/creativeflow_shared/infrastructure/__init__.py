@@ -1,0 +1,1 @@
+"""Infrastructure adapters, one public namespace per technology (``infrastructure.sqlalchemy``)."""

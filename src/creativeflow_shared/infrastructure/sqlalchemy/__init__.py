@@ -1,0 +1,47 @@
+"""SQLAlchemy adapters: document repositories' storage, the outbox and units of work.
+
+Works with SQLite (the embedded default) and PostgreSQL, through a sync ``Session`` or an
+``AsyncSession``; the async flavour runs the same code through ``AsyncSession.run_sync``.
+"""
+
+from creativeflow_shared.infrastructure.sqlalchemy._column_types import (
+    ExactDecimal,
+    UtcDateTime,
+    column_type,
+)
+from creativeflow_shared.infrastructure.sqlalchemy._compiler import DocumentCompiler
+from creativeflow_shared.infrastructure.sqlalchemy._document_store import SQLAlchemyDocumentStore
+from creativeflow_shared.infrastructure.sqlalchemy._errors import (
+    ReferenceViolationError,
+    translate_error,
+)
+from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
+from creativeflow_shared.infrastructure.sqlalchemy._tables import (
+    document_table,
+    document_tables,
+    json_column_type,
+    outbox_of,
+    outbox_table,
+)
+from creativeflow_shared.infrastructure.sqlalchemy._unit_of_work import (
+    AsyncSQLAlchemyUnitOfWork,
+    SQLAlchemyUnitOfWork,
+)
+
+__all__ = [
+    "AsyncSQLAlchemyUnitOfWork",
+    "DocumentCompiler",
+    "ExactDecimal",
+    "ReferenceViolationError",
+    "SQLAlchemyDocumentStore",
+    "SQLAlchemyOutboxStore",
+    "SQLAlchemyUnitOfWork",
+    "UtcDateTime",
+    "column_type",
+    "document_table",
+    "document_tables",
+    "json_column_type",
+    "outbox_of",
+    "outbox_table",
+    "translate_error",
+]

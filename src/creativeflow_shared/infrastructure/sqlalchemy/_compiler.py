@@ -1,0 +1,159 @@
+"""Specifications compiled to SQL ``WHERE`` clauses over document tables."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+from sqlalchemy import BigInteger, Float, String, and_, literal, not_, or_
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.sql import operators
+
+from creativeflow_shared.application import JsonKind, json_kind
+from creativeflow_shared.domain import And, Comparison, IsNull, Not, Operator, Or, where
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import ColumnElement, Table
+
+    from creativeflow_shared.application import DocumentRepository
+    from creativeflow_shared.domain import SortKey, Specification
+
+__all__ = ["DocumentCompiler"]
+
+
+def _bound(expression: ColumnElement[Any], value: object) -> ColumnElement[Any]:
+    """Return ``value`` as a parameter of ``expression``'s type.
+
+    Left to itself SQLAlchemy renders ``True`` and ``False`` as constants, which it refuses in
+    ordering comparisons (``flag < true``); an explicit parameter compares like any value.
+    """
+    return literal(value, expression.type)
+
+
+def _members(value: object) -> tuple[object, ...]:
+    """Return the members of an ``IN`` comparison's value (always a tuple)."""
+    if not isinstance(value, tuple):
+        msg = f"an IN comparison needs a tuple of values, got {value!r}"
+        raise TypeError(msg)
+    return cast("tuple[object, ...]", value)
+
+
+_OPERATORS: dict[Operator, Callable[[Any, Any], ColumnElement[bool]]] = {
+    Operator.EQ: operators.eq,
+    Operator.NE: operators.ne,
+    Operator.LT: operators.lt,
+    Operator.LE: operators.le,
+    Operator.GT: operators.gt,
+    Operator.GE: operators.ge,
+}
+_ORDERING = frozenset({Operator.LT, Operator.LE, Operator.GT, Operator.GE})
+
+
+class DocumentCompiler:
+    """Turns specifications and keyset positions into SQL for one document table.
+
+    Projected attributes are compared in their own typed columns; other attributes inside the
+    JSON document (text, ids, enums, numbers and booleans only: the repository refuses the rest
+    before it gets here). Values are always bound parameters. On PostgreSQL text is compared and
+    sorted with the ``"C"`` collation, so the order is the code-point order Python uses.
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        repository: type[DocumentRepository[Any, Any]],
+        dialect_name: str,
+    ) -> None:
+        """Compile for ``table``, which stores ``repository``'s aggregates."""
+        self._table = table
+        self._repository = repository
+        self._collate = dialect_name == "postgresql"
+        self._projected = {p.path: table.c[p.name] for p in repository.projected}
+
+    def where(self, specification: Specification[Any]) -> ColumnElement[bool]:
+        """Return the ``WHERE`` condition for ``specification``."""
+        match specification:
+            case Comparison(path=path, operator=operator, value=value):
+                return self._comparison(path, operator, value)
+            case IsNull(path=path):
+                return self._expression(path).is_(None)
+            case And(left=left, right=right):
+                return and_(self.where(left), self.where(right))
+            case Or(left=left, right=right):
+                return or_(self.where(left), self.where(right))
+            case Not(operand=operand):
+                return not_(self.where(operand))
+            case _:
+                msg = f"cannot compile {specification!r}"
+                raise TypeError(msg)
+
+    def order_by(self, keys: tuple[SortKey[Any], ...]) -> list[ColumnElement[Any]]:
+        """Return the ``ORDER BY`` terms: the keys, then the id."""
+        terms = [self._sortable(self._projected[key.path]) for key in keys]
+        # NULL counts as larger than any value on every database (PostgreSQL's default).
+        ordered = [
+            t.desc().nulls_first() if k.descending else t.asc().nulls_last()
+            for t, k in zip(terms, keys, strict=True)
+        ]
+        return [*ordered, self._table.c.id.asc()]
+
+    def after(
+        self, keys: tuple[SortKey[Any], ...], values: tuple[object, ...]
+    ) -> ColumnElement[bool]:
+        """Return the condition for rows strictly after ``values`` in the keys' order."""
+        plain = [*(self._projected[key.path] for key in keys), self._table.c.id]
+        columns = [self._sortable(column) for column in plain]
+        bound = [_bound(column, value) for column, value in zip(plain, values, strict=True)]
+        descending = [key.descending for key in keys] + [False]
+        alternatives: list[ColumnElement[bool]] = []
+        for index, column in enumerate(columns):
+            equal = [columns[i] == bound[i] for i in range(index)]
+            beyond = column < bound[index] if descending[index] else column > bound[index]
+            alternatives.append(and_(*equal, beyond))
+        return or_(*alternatives)
+
+    def _comparison(
+        self, path: tuple[str, ...], operator: Operator, value: object
+    ) -> ColumnElement[bool]:
+        expression = self._expression(path)
+        if operator is Operator.IN:
+            return expression.in_([self._bindable(path, member) for member in _members(value)])
+        bound = _bound(expression, self._bindable(path, value))
+        if operator in _ORDERING:
+            expression = self._sortable(expression)
+        return _OPERATORS[operator](expression, bound)
+
+    def _expression(self, path: tuple[str, ...]) -> ColumnElement[Any]:
+        column = self._projected.get(path)
+        if column is not None:
+            return column
+        element: Any = self._table.c.data[path]
+        match self._kind(path):
+            case JsonKind.STRING:
+                text: ColumnElement[Any] = element.as_string()
+                return text
+            case JsonKind.BOOLEAN:
+                flag: ColumnElement[Any] = element.as_boolean()
+                return flag
+            case JsonKind.INTEGER:
+                return sql_cast(element.as_string(), BigInteger)
+            case _:
+                return sql_cast(element.as_string(), Float)
+
+    def _bindable(self, path: tuple[str, ...], value: object) -> object:
+        # JSON stores UUIDs as their canonical text.
+        if path not in self._projected and isinstance(value, UUID):
+            return str(value)
+        return value
+
+    def _sortable(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        if self._collate and isinstance(expression.type, String):
+            return expression.collate("C")
+        return expression
+
+    @functools.cache  # noqa: B019 (one compiler per table lives as long as the table)
+    def _kind(self, path: tuple[str, ...]) -> JsonKind | None:
+        return json_kind(where(self._repository.aggregate_class).follow(path).annotation)

@@ -1,0 +1,165 @@
+"""Documents in a SQL table, through SQLAlchemy Core (the ORM costs several times more here)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from returns.result import Failure, Result, Success
+from sqlalchemy import bindparam, delete, func, insert, select, update
+
+from creativeflow_shared.application import StoredDocument
+from creativeflow_shared.domain import AlreadyExistsError, utc_now
+from creativeflow_shared.infrastructure.sqlalchemy._compiler import DocumentCompiler
+from creativeflow_shared.infrastructure.sqlalchemy._errors import execute
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import ColumnElement, Connection, Table
+    from sqlalchemy.engine import CursorResult
+    from sqlalchemy.sql import Delete, Executable, Insert, Update
+
+    from creativeflow_shared.application import DocumentQuery, DocumentRepository
+
+__all__ = ["SQLAlchemyDocumentStore"]
+
+
+class _Statements:
+    """The statements of one table, built once: SQLAlchemy then caches their compiled SQL."""
+
+    def __init__(self, table: Table, repository: type[DocumentRepository[Any, Any]]) -> None:
+        c = table.c
+        self.columns = (c.id, c.version, c.tenant_id, c.data)
+        self.get = select(*self.columns).where(c.id == bindparam("b_id"))
+        self.get_for_tenant = self.get.where(c.tenant_id == bindparam("b_tenant"))
+        self.insert: Insert = insert(table)
+        values: dict[str, Any] = {
+            name: bindparam(f"b_{name}") for name in ("version", "updated_at", "data")
+        }
+        values |= {p.name: bindparam(f"b_{p.name}") for p in repository.projected}
+        self.update: Update = (
+            update(table)
+            .where(c.id == bindparam("b_id"), c.version == bindparam("b_expected"))
+            .values(values)
+        )
+        self.delete: Delete = delete(table).where(
+            c.id == bindparam("b_id"), c.version == bindparam("b_expected")
+        )
+
+
+class SQLAlchemyDocumentStore:
+    """The ``DocumentStore`` of one table, within a connection's transaction."""
+
+    __slots__ = ("_compiler", "_connection", "_repository", "_statements", "_table")
+
+    def __init__(
+        self, connection: Connection, table: Table, repository: type[DocumentRepository[Any, Any]]
+    ) -> None:
+        """Store ``repository``'s aggregates in ``table`` within ``connection``'s transaction."""
+        self._connection = connection
+        self._table = table
+        self._repository = repository
+        dialect = connection.dialect.name
+        per_dialect = table.info.setdefault("creativeflow_statements", {})
+        cached = per_dialect.get(dialect)
+        if cached is None:
+            cached = per_dialect[dialect] = (
+                _Statements(table, repository),
+                DocumentCompiler(table, repository, dialect),
+            )
+        self._statements, self._compiler = cached
+
+    def get(self, id_: object, tenant_id: str | None) -> StoredDocument | None:
+        """Return the document with ``id_`` (of ``tenant_id`` when given), or ``None``."""
+        if tenant_id is None:
+            row = self._execute(self._statements.get, {"b_id": id_}, id_).first()
+        else:
+            params = {"b_id": id_, "b_tenant": tenant_id}
+            row = self._execute(self._statements.get_for_tenant, params, id_).first()
+        return None if row is None else _document(row)
+
+    def find(self, query: DocumentQuery) -> list[StoredDocument]:
+        """Return the documents matching ``query`` in its order."""
+        statement = select(*self._statements.columns).where(*self._conditions(query))
+        statement = statement.order_by(*self._compiler.order_by(query.order_by))
+        if query.offset:
+            statement = statement.offset(query.offset)
+        if query.limit is not None:
+            statement = statement.limit(query.limit)
+        return [_document(row) for row in self._execute(statement, None)]
+
+    def count(self, query: DocumentQuery) -> int:
+        """Return how many documents match ``query``."""
+        statement = select(func.count()).select_from(self._table)
+        counted = self._execute(statement.where(*self._conditions(query)), None).scalar_one()
+        return int(counted)
+
+    def insert(self, documents: Sequence[StoredDocument]) -> Result[None, AlreadyExistsError]:
+        """Insert new documents in one statement; a taken id or unique key is a ``Failure``."""
+        now = utc_now()
+        rows = [
+            {
+                "id": document.id,
+                "tenant_id": document.tenant_id,
+                "version": document.version,
+                "created_at": now,
+                "updated_at": now,
+                "data": document.data,
+                **document.projections,
+            }
+            for document in documents
+        ]
+        # One row names its id; for a batch the database does not say which row clashed.
+        clash = documents[0].id if len(documents) == 1 else f"one of {len(documents)} new"
+        try:
+            self._execute(self._statements.insert, rows, clash)
+        except AlreadyExistsError as error:
+            return Failure(error)
+        return Success(None)
+
+    def update(
+        self, document: StoredDocument, expected_version: int
+    ) -> Result[bool, AlreadyExistsError]:
+        """Replace the document if its stored version is ``expected_version``."""
+        params = {
+            "b_id": document.id,
+            "b_expected": expected_version,
+            "b_version": document.version,
+            "b_updated_at": utc_now(),
+            "b_data": document.data,
+            **{f"b_{name}": value for name, value in document.projections.items()},
+        }
+        try:
+            result = self._execute(self._statements.update, params, document.id)
+        except AlreadyExistsError as error:
+            return Failure(error)
+        return Success(_rowcount(result) == 1)
+
+    def delete(self, id_: object, expected_version: int) -> bool:
+        """Delete the document if its stored version is ``expected_version``."""
+        params = {"b_id": id_, "b_expected": expected_version}
+        return _rowcount(self._execute(self._statements.delete, params, id_)) == 1
+
+    def _execute(
+        self, statement: Executable, params: object, subject: object = None
+    ) -> CursorResult[Any]:
+        return execute(self._connection, statement, params, self._repository.resource_name, subject)
+
+    def _conditions(self, query: DocumentQuery) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if query.tenant_id is not None:
+            conditions.append(self._table.c.tenant_id == query.tenant_id)
+        if query.specification is not None:
+            conditions.append(self._compiler.where(query.specification))
+        if query.after is not None:
+            conditions.append(self._compiler.after(query.order_by, query.after))
+        return conditions
+
+
+def _document(row: Sequence[Any]) -> StoredDocument:
+    id_, version, tenant_id, data = cast("tuple[object, int, str | None, dict[str, Any]]", row)
+    return StoredDocument(id=id_, version=version, tenant_id=tenant_id, data=data)
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0))

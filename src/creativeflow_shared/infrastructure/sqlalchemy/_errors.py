@@ -1,0 +1,86 @@
+"""Driver errors translated into the kernel's error types at the adapter boundary."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from creativeflow_shared.domain import (
+    AlreadyExistsError,
+    BusinessRuleViolationError,
+    KernelError,
+    UnavailableError,
+)
+
+__all__ = ["ReferenceViolationError", "execute", "translate_error"]
+
+# PostgreSQL SQLSTATE codes and SQLite extended result code names, by meaning.
+_UNIQUE = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+_FOREIGN_KEY = frozenset({"23503", "SQLITE_CONSTRAINT_FOREIGNKEY"})
+_TRANSIENT = frozenset({"40001", "40P01", "55P03"})
+_TRANSIENT_PREFIXES = ("SQLITE_BUSY", "SQLITE_LOCKED")  # and their extended codes
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.engine import CursorResult
+    from sqlalchemy.sql import Executable
+
+
+class ReferenceViolationError(BusinessRuleViolationError):
+    """A write refers to a row that does not exist (a foreign key violation)."""
+
+    code = "reference_violation"
+
+
+def translate_error(error: DBAPIError, resource: str, identifier: object) -> KernelError | None:
+    """Return the kernel error a driver error means, or ``None`` when it is a plain fault.
+
+    Duplicate keys become ``AlreadyExistsError``; foreign key violations
+    ``ReferenceViolationError``; serialization failures, deadlocks, lock time-outs and a busy
+    SQLite database ``UnavailableError`` (transient: retrying may succeed); a lost connection
+    ``UnavailableError`` too. Callers raise the result ``from`` the driver error.
+    """
+    code = _code_of(error)
+    if identifier is None:
+        diagnostics = getattr(error.orig, "diag", None)
+        identifier = getattr(diagnostics, "constraint_name", None) or "unknown"
+    if code in _UNIQUE:
+        return AlreadyExistsError(resource, identifier)
+    if code in _FOREIGN_KEY:
+        return ReferenceViolationError(f"{resource} '{identifier}' refers to a missing record")
+    transient = code in _TRANSIENT or (code or "").startswith(_TRANSIENT_PREFIXES)
+    # An operational error without a code is the connection itself failing (refused, reset).
+    lost = isinstance(error, OperationalError) and (error.connection_invalidated or code is None)
+    if transient or lost:
+        return UnavailableError("database")
+    return None
+
+
+def execute(
+    connection: Connection,
+    statement: Executable,
+    params: object,
+    resource: str,
+    subject: object = None,
+) -> CursorResult[Any]:
+    """Execute ``statement``, raising driver errors as the kernel's errors (``from`` them).
+
+    Errors that mean nothing to the kernel are re-raised as the driver raised them.
+    """
+    try:
+        return connection.execute(statement, cast("Any", params))
+    except DBAPIError as exc:
+        error = translate_error(exc, resource, subject)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _code_of(error: DBAPIError) -> str | None:
+    original = error.orig
+    for attribute in ("sqlstate", "sqlite_errorname"):
+        code = getattr(original, attribute, None)
+        if isinstance(code, str):
+            return code
+    return None

@@ -1,0 +1,139 @@
+"""Tables declared on the service's own ``MetaData``, so that Alembic sees them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from creativeflow_shared.infrastructure.sqlalchemy._column_types import UtcDateTime, column_type
+
+if TYPE_CHECKING:
+    from creativeflow_shared.application import DocumentRepository
+
+__all__ = ["document_table", "document_tables", "json_column_type", "outbox_of", "outbox_table"]
+
+_INFO_KEY = "creativeflow"
+
+
+def json_column_type() -> JSON:
+    """JSON that is ``JSONB`` on PostgreSQL (indexable, compact) and JSON text elsewhere."""
+    return JSON().with_variant(JSONB(), "postgresql")
+
+
+def _registry(metadata: MetaData) -> dict[str, Any]:
+    registry: dict[str, Any] = metadata.info.setdefault(
+        _INFO_KEY, {"documents": {}, "outbox": None}
+    )
+    return registry
+
+
+def document_table(
+    metadata: MetaData,
+    repository: type[DocumentRepository[Any, Any]],
+    *,
+    name: str | None = None,
+) -> Table:
+    """Declare the table that stores ``repository``'s aggregates as documents.
+
+    Columns: ``id`` (native UUID on PostgreSQL for UUID ids), ``tenant_id``, ``version``,
+    ``created_at``, ``updated_at``, ``data`` (the aggregate as JSON/JSONB) and one column per
+    projection, indexed or unique as the projection asks.
+
+    Raises:
+        TypeError: If the id or a projected attribute has no column type.
+    """
+    table_name = name or _snake(repository.resource_name) + "s"
+    id_annotation = repository.aggregate_class.model_fields["id"].annotation
+    columns: list[Column[Any]] = [
+        Column("id", column_type(id_annotation), primary_key=True),
+        Column("tenant_id", String(64), nullable=True, index=repository.tenant_owned),
+        Column("version", Integer, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
+        Column("data", json_column_type(), nullable=False),
+    ]
+    extras: list[Index | UniqueConstraint] = []
+    for projection in repository.projected:
+        columns.append(
+            Column(
+                projection.name, column_type(projection.annotation), nullable=projection.nullable
+            )
+        )
+        if projection.unique:
+            extras.append(
+                UniqueConstraint(projection.name, name=f"uq_{table_name}_{projection.name}")
+            )
+        elif projection.index:
+            extras.append(Index(f"ix_{table_name}_{projection.name}", projection.name))
+    table = Table(table_name, metadata, *columns, *extras)
+    _registry(metadata)["documents"][repository] = table
+    return table
+
+
+def document_tables(metadata: MetaData) -> dict[type[DocumentRepository[Any, Any]], Table]:
+    """Return the document tables declared on ``metadata``, by repository class."""
+    return dict(_registry(metadata)["documents"])
+
+
+def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:
+    """Declare the transactional outbox table.
+
+    Column names follow the outbox event router convention of change-data-capture tools
+    (``id``, ``aggregatetype``, ``aggregateid``, ``type``, ``payload``), so that CDC can replace
+    the polling relay without a migration. The rest serve the relay: schema version, headers,
+    timestamps, attempts, last error and status (``pending``, ``published``, ``dead``).
+    """
+    table = Table(
+        name,
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("aggregatetype", String(255), nullable=False),
+        Column("aggregateid", String(255), nullable=False),
+        Column("aggregateversion", BigInteger, nullable=True),
+        Column("type", String(255), nullable=False),
+        Column("schemaversion", Integer, nullable=False),
+        Column("payload", json_column_type(), nullable=False),
+        Column("headers", json_column_type(), nullable=False),
+        Column("occurred_at", UtcDateTime, nullable=False),
+        Column("available_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime, nullable=True),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("last_error", Text, nullable=True),
+        Column("status", String(16), nullable=False, server_default=text("'pending'")),
+        Index(f"ix_{name}_status_available_at", "status", "available_at"),
+        Index(f"ix_{name}_aggregate", "aggregatetype", "aggregateid", "aggregateversion"),
+    )
+    _registry(metadata)["outbox"] = table
+    return table
+
+
+def outbox_of(metadata: MetaData) -> Table:
+    """Return the outbox table declared on ``metadata``.
+
+    Raises:
+        LookupError: If no outbox table was declared.
+    """
+    table: Table | None = _registry(metadata)["outbox"]
+    if table is None:
+        msg = "declare the outbox first: outbox_table(metadata)"
+        raise LookupError(msg)
+    return table
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))

@@ -1,0 +1,1288 @@
+# The suites are tests shipped as library code: pytest's assertions are their language.
+# ruff: noqa: S101
+
+"""Contract suites every unit of work and document repository must pass, sync and async alike.
+
+Each contract test is written once, against a sync-style *facade*. A *harness* opens units of
+work and hands out that facade: ``SyncHarness`` wraps a ``UnitOfWork`` directly, and
+``AsyncHarness`` drives an ``AsyncUnitOfWork`` through its real ``async`` API on an
+event loop of its own, so async adapters are exercised for real, not through their sync core.
+
+A service runs the suites against its own backend by subclassing them and providing a
+``harness`` fixture::
+
+    class TestOrdersOnPostgreSQL(RepositoryContract):
+        @pytest.fixture
+        def harness(self, postgres_engine: Engine) -> Iterator[UnitOfWorkHarness]:
+            metadata = MetaData()
+            document_table(metadata, ContractItemRepository)
+            outbox_table(metadata)
+            metadata.create_all(postgres_engine)
+            harness = SyncHarness.sqlalchemy(postgres_engine, metadata)
+            yield harness
+            harness.close()
+            metadata.drop_all(postgres_engine)
+
+Fixtures a subclass provides or overrides:
+
+* ``harness`` (required): a ``UnitOfWorkHarness`` over an **empty** store whose tables
+  include the one of ``repository_class`` and an outbox.
+* ``repository_class`` (optional): the repository under test; override it with a subclass of
+  ``ContractItemRepository`` (for example one built on the service's own repository base)
+  to prove that the subclass keeps the repository's behaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+import pytest
+from returns.result import Failure, Success
+
+from creativeflow_shared.application import (
+    AsyncDocumentRepository,
+    AsyncUnitOfWork,
+    CursorPage,
+    DocumentRepository,
+    OutboxMessage,
+    Page,
+    RequestContext,
+    UnitOfWork,
+    encode_cursor,
+    use_context,
+)
+from creativeflow_shared.domain import (
+    AggregateRoot,
+    AlreadyExistsError,
+    ConcurrencyConflictError,
+    InvalidInputError,
+    NotFoundError,
+    SortKey,
+    Specification,
+    utc_now,
+    where,
+)
+from creativeflow_shared.testing._contract_model import (
+    ContractItem,
+    ContractItemChanged,
+    ContractItemId,
+    ContractItemRepository,
+)
+from creativeflow_shared.testing._in_memory import (
+    AsyncInMemoryUnitOfWork,
+    InMemoryDatabase,
+    InMemoryUnitOfWork,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Generator, Sequence
+    from contextlib import AbstractContextManager
+
+    from returns.result import Result
+    from sqlalchemy import Connection, Engine, MetaData, Table
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from creativeflow_shared.application import CommitError
+    from creativeflow_shared.domain import DomainEvent
+
+__all__ = [
+    "AsyncHarness",
+    "RepositoryContract",
+    "RepositoryFacade",
+    "SyncHarness",
+    "UnitOfWorkContract",
+    "UnitOfWorkFacade",
+    "UnitOfWorkHarness",
+]
+
+A = TypeVar("A", bound=AggregateRoot[Any])
+I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
+I_contra = TypeVar("I_contra", contravariant=True)
+T = TypeVar("T")
+
+
+# -- the facade the contracts are written against ---------------------------------------------
+class RepositoryFacade(Protocol[A, I_contra]):
+    """A repository seen synchronously, whichever flavour of unit of work stands behind it."""
+
+    def get(self, id_: I_contra, /) -> Result[A, NotFoundError]:
+        """See ``DocumentRepository.get``."""
+        ...
+
+    def exists(self, id_: I_contra, /) -> bool:
+        """See ``DocumentRepository.exists``."""
+        ...
+
+    def find(
+        self,
+        specification: Specification[A] | None = None,
+        *,
+        order_by: Sequence[SortKey[A]] = (),
+        limit: int | None = None,
+    ) -> list[A]:
+        """See ``DocumentRepository.find``."""
+        ...
+
+    def count(self, specification: Specification[A] | None = None) -> int:
+        """See ``DocumentRepository.count``."""
+        ...
+
+    def page(
+        self,
+        specification: Specification[A] | None = None,
+        *,
+        order_by: Sequence[SortKey[A]] = (),
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page[A]:
+        """See ``DocumentRepository.page``."""
+        ...
+
+    def page_after(
+        self,
+        cursor: str | None = None,
+        specification: Specification[A] | None = None,
+        *,
+        order_by: Sequence[SortKey[A]] = (),
+        limit: int = 50,
+    ) -> Result[CursorPage[A], InvalidInputError]:
+        """See ``DocumentRepository.page_after``."""
+        ...
+
+    def add(self, aggregate: A, /) -> None:
+        """See ``DocumentRepository.add``."""
+        ...
+
+    def remove(self, aggregate: A, /) -> None:
+        """See ``DocumentRepository.remove``."""
+        ...
+
+
+class UnitOfWorkFacade(Protocol):
+    """A unit of work seen synchronously, whichever flavour stands behind it."""
+
+    def repository(self, kind: type[DocumentRepository[A, I]], /) -> RepositoryFacade[A, I]:
+        """Return repository ``kind`` bound to this unit of work."""
+        ...
+
+    def record(self, event: DomainEvent, /) -> None:
+        """Queue an event that belongs to no aggregate."""
+        ...
+
+    def commit(self) -> Result[None, CommitError]:
+        """Commit (see ``UnitOfWork.commit``)."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard every uncommitted change."""
+        ...
+
+    def collect_committed_events(self) -> tuple[DomainEvent, ...]:
+        """Return the events of the commits so far and forget them."""
+        ...
+
+
+class UnitOfWorkHarness(Protocol):
+    """Opens units of work of one backend for the contract suites, and shows its outbox."""
+
+    def open(self) -> AbstractContextManager[UnitOfWorkFacade]:
+        """Start a unit of work; leaving the block ends it (rolling back what is uncommitted)."""
+        ...
+
+    def outbox_messages(self) -> list[OutboxMessage]:
+        """Return every committed outbox message, oldest first."""
+        ...
+
+    def close(self) -> None:
+        """Release what the harness holds (an event loop, for instance)."""
+        ...
+
+
+# -- the sync harness -------------------------------------------------------------------------
+class _SyncUnitOfWork:
+    __slots__ = ("_uow",)
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def repository(self, kind: type[DocumentRepository[A, I]], /) -> RepositoryFacade[A, I]:
+        return self._uow.repository(kind)
+
+    def record(self, event: DomainEvent, /) -> None:
+        self._uow.record(event)
+
+    def commit(self) -> Result[None, CommitError]:
+        return self._uow.commit()
+
+    def rollback(self) -> None:
+        self._uow.rollback()
+
+    def collect_committed_events(self) -> tuple[DomainEvent, ...]:
+        return self._uow.collect_committed_events()
+
+
+class SyncHarness:
+    """Runs the contracts against a synchronous ``UnitOfWork``.
+
+    Args:
+        factory: Returns a new, unentered unit of work (one per ``open``).
+        outbox: Returns the committed outbox messages, oldest first.
+    """
+
+    def __init__(
+        self, factory: Callable[[], UnitOfWork], outbox: Callable[[], Sequence[OutboxMessage]]
+    ) -> None:
+        """Open units of work from ``factory`` and read the outbox through ``outbox``."""
+        self._factory = factory
+        self._outbox = outbox
+
+    @classmethod
+    def in_memory(cls, database: InMemoryDatabase | None = None) -> SyncHarness:
+        """Return a harness of ``InMemoryUnitOfWork`` over ``database`` (or a new one)."""
+        shared = database if database is not None else InMemoryDatabase()
+        return cls(lambda: InMemoryUnitOfWork(shared), lambda: shared.outbox)
+
+    @classmethod
+    def sqlalchemy(cls, engine: Engine, metadata: MetaData) -> SyncHarness:
+        """Return a harness of ``SQLAlchemyUnitOfWork`` on ``engine`` with ``metadata``'s tables."""
+        from creativeflow_shared.infrastructure.sqlalchemy import (  # noqa: PLC0415 (keeps SQLAlchemy out of `import creativeflow_shared.testing`)
+            SQLAlchemyUnitOfWork,
+            outbox_of,
+        )
+
+        table = outbox_of(metadata)
+
+        def _outbox_rows() -> list[OutboxMessage]:
+            with engine.connect() as connection:
+                return _read_outbox(connection, table)
+
+        return cls(lambda: SQLAlchemyUnitOfWork(engine, metadata), _outbox_rows)
+
+    @contextmanager
+    def open(self) -> Generator[UnitOfWorkFacade]:
+        """Start a unit of work; leaving the block ends it (rolling back what is uncommitted)."""
+        with self._factory() as uow:
+            yield _SyncUnitOfWork(uow)
+
+    def outbox_messages(self) -> list[OutboxMessage]:
+        """Return every committed outbox message, oldest first."""
+        return list(self._outbox())
+
+    def close(self) -> None:
+        """Nothing to release: the harness does not own the engine or the database."""
+
+
+# -- the async harness ------------------------------------------------------------------------
+class _AsyncRepository(Generic[A, I]):
+    __slots__ = ("_loop", "_repository")
+
+    def __init__(
+        self, repository: AsyncDocumentRepository[A, I], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self._repository = repository
+        self._loop = loop
+
+    def get(self, id_: I, /) -> Result[A, NotFoundError]:
+        return self._loop.run_until_complete(self._repository.get(id_))
+
+    def exists(self, id_: I, /) -> bool:
+        return self._loop.run_until_complete(self._repository.exists(id_))
+
+    def find(
+        self,
+        specification: Specification[A] | None = None,
+        *,
+        order_by: Sequence[SortKey[A]] = (),
+        limit: int | None = None,
+    ) -> list[A]:
+        found = self._repository.find(specification, order_by=order_by, limit=limit)
+        return self._loop.run_until_complete(found)
+
+    def count(self, specification: Specification[A] | None = None) -> int:
+        return self._loop.run_until_complete(self._repository.count(specification))
+
+    def page(
+        self,
+        specification: Specification[A] | None = None,
+        *,
+        order_by: Sequence[SortKey[A]] = (),
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page[A]:
+        page = self._repository.page(specification, order_by=order_by, offset=offset, limit=limit)
+        return self._loop.run_until_complete(page)
+
+    def page_after(
+        self,
+        cursor: str | None = None,
+        specification: Specification[A] | None = None,
+        *,
+        order_by: Sequence[SortKey[A]] = (),
+        limit: int = 50,
+    ) -> Result[CursorPage[A], InvalidInputError]:
+        page = self._repository.page_after(cursor, specification, order_by=order_by, limit=limit)
+        return self._loop.run_until_complete(page)
+
+    def add(self, aggregate: A, /) -> None:
+        self._repository.add(aggregate)
+
+    def remove(self, aggregate: A, /) -> None:
+        self._repository.remove(aggregate)
+
+
+class _AsyncUnitOfWork:
+    __slots__ = ("_loop", "_uow")
+
+    def __init__(self, uow: AsyncUnitOfWork, loop: asyncio.AbstractEventLoop) -> None:
+        self._uow = uow
+        self._loop = loop
+
+    def repository(self, kind: type[DocumentRepository[A, I]], /) -> RepositoryFacade[A, I]:
+        return _AsyncRepository(self._uow.repository(kind), self._loop)
+
+    def record(self, event: DomainEvent, /) -> None:
+        self._uow.record(event)
+
+    def commit(self) -> Result[None, CommitError]:
+        return self._loop.run_until_complete(self._uow.commit())
+
+    def rollback(self) -> None:
+        self._loop.run_until_complete(self._uow.rollback())
+
+    def collect_committed_events(self) -> tuple[DomainEvent, ...]:
+        return self._uow.collect_committed_events()
+
+
+class AsyncHarness:
+    """Runs the contracts against an ``AsyncUnitOfWork``, on an event loop of its own.
+
+    Every facade call awaits the real async method (``await uow.commit()``,
+    ``await repository.get(...)``) with ``loop.run_until_complete``. Call ``close`` when
+    done: it closes the loop.
+
+    Args:
+        factory: Returns a new, unentered async unit of work (one per ``open``).
+        outbox: Returns an awaitable of the committed outbox messages, oldest first.
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], AsyncUnitOfWork],
+        outbox: Callable[[], Awaitable[Sequence[OutboxMessage]]],
+    ) -> None:
+        """Open units of work from ``factory`` and read the outbox through ``outbox``."""
+        self._factory = factory
+        self._outbox = outbox
+        self._loop = asyncio.new_event_loop()
+
+    @classmethod
+    def in_memory(cls, database: InMemoryDatabase | None = None) -> AsyncHarness:
+        """Return a harness of ``AsyncInMemoryUnitOfWork`` over ``database`` (or a new one)."""
+        shared = database if database is not None else InMemoryDatabase()
+
+        async def _outbox_rows() -> list[OutboxMessage]:
+            return list(shared.outbox)
+
+        return cls(lambda: AsyncInMemoryUnitOfWork(shared), _outbox_rows)
+
+    @classmethod
+    def sqlalchemy(cls, engine: AsyncEngine, metadata: MetaData) -> AsyncHarness:
+        """Return a harness of ``AsyncSQLAlchemyUnitOfWork`` on ``engine`` with ``metadata``.
+
+        Give the engine a ``NullPool`` (as the pytest plugin's async engines have) when it
+        outlives the harness: pooled async connections belong to the loop that opened them.
+        """
+        from creativeflow_shared.infrastructure.sqlalchemy import (  # noqa: PLC0415 (keeps SQLAlchemy out of `import creativeflow_shared.testing`)
+            AsyncSQLAlchemyUnitOfWork,
+            outbox_of,
+        )
+
+        table = outbox_of(metadata)
+
+        async def _outbox_rows() -> list[OutboxMessage]:
+            async with engine.connect() as connection:
+                return await connection.run_sync(_read_outbox, table)
+
+        return cls(lambda: AsyncSQLAlchemyUnitOfWork(engine, metadata), _outbox_rows)
+
+    def run(self, awaitable: Awaitable[T]) -> T:
+        """Run ``awaitable`` to completion on the harness's loop (for async test code)."""
+        return self._loop.run_until_complete(awaitable)
+
+    @contextmanager
+    def open(self) -> Generator[UnitOfWorkFacade]:
+        """Enter a new async unit of work (``async with``) and yield its sync-style facade."""
+        uow = self._factory()
+        self.run(uow.__aenter__())
+        try:
+            yield _AsyncUnitOfWork(uow, self._loop)
+        except BaseException as exc:
+            self.run(uow.__aexit__(type(exc), exc, exc.__traceback__))
+            raise
+        self.run(uow.__aexit__(None, None, None))
+
+    def outbox_messages(self) -> list[OutboxMessage]:
+        """Return every committed outbox message, oldest first."""
+        return list(self.run(self._outbox()))
+
+    def close(self) -> None:
+        """Close the harness's event loop."""
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+        self._loop.close()
+
+
+def _read_outbox(connection: Connection, table: Table) -> list[OutboxMessage]:
+    from sqlalchemy import select  # noqa: PLC0415 (keeps SQLAlchemy out of `import creativeflow_shared.testing`)
+
+    rows = connection.execute(select(table).order_by(table.c.id)).mappings()
+    return [
+        OutboxMessage(
+            id=row["id"],
+            aggregate_type=row["aggregatetype"],
+            aggregate_id=row["aggregateid"],
+            aggregate_version=row["aggregateversion"],
+            event_type=row["type"],
+            schema_version=row["schemaversion"],
+            payload=row["payload"],
+            headers=row["headers"],
+            occurred_at=row["occurred_at"],
+        )
+        for row in rows
+    ]
+
+
+# -- helpers shared by the suites -------------------------------------------------------------
+_ITEM = where(ContractItem)
+_Items = type[DocumentRepository[ContractItem, ContractItemId]]
+
+
+class _Contract:
+    """Fixtures and helpers both suites share."""
+
+    @pytest.fixture
+    def repository_class(self) -> type[ContractItemRepository]:
+        """The repository under test (override with a subclass of ``ContractItemRepository``)."""
+        return ContractItemRepository
+
+    @staticmethod
+    def store(harness: UnitOfWorkHarness, kind: _Items, *items: ContractItem) -> None:
+        """Add ``items`` and commit them in a unit of work of their own."""
+        with harness.open() as uow:
+            repository = uow.repository(kind)
+            for item in items:
+                repository.add(item)
+            assert uow.commit() == Success(None)
+
+    @staticmethod
+    def load(harness: UnitOfWorkHarness, kind: _Items, item: ContractItem) -> ContractItem | None:
+        """Read ``item`` back in a new unit of work (``None`` when it is not stored)."""
+        with harness.open() as uow:
+            loaded = uow.repository(kind).get(item.id)
+        return loaded.value_or(None)
+
+
+def _skus(items: Sequence[ContractItem]) -> list[str]:
+    return [item.sku for item in items]
+
+
+def _sku(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def _catalogue() -> list[ContractItem]:
+    return [
+        ContractItem.new("a", rank=1, label="red", stock=0, active=True),
+        ContractItem.new("b", rank=2, note="x", label="blue", stock=5, active=False),
+        ContractItem.new("c", rank=2, note="y", label="red", stock=10, active=True),
+        ContractItem.new("d", rank=3, label="green", stock=3, active=True),
+        ContractItem.new("e", rank=5, note="x", label="blue", stock=7, active=False),
+    ]
+
+
+class _AbandonedError(Exception):
+    """Raised inside a unit of work's block to leave it abruptly."""
+
+
+def _abandon(harness: UnitOfWorkHarness, kind: _Items, item: ContractItem) -> None:
+    with harness.open() as uow:
+        uow.repository(kind).add(item)
+        item.rerank(1)
+        raise _AbandonedError
+
+
+_SPECIFICATIONS = [
+    pytest.param(_ITEM.rank.eq(2), {"b", "c"}, id="projected =="),
+    pytest.param(_ITEM.rank.ne(2), {"a", "d", "e"}, id="projected !="),
+    pytest.param(_ITEM.rank.lt(3), {"a", "b", "c"}, id="projected <"),
+    pytest.param(_ITEM.rank.gt(2), {"d", "e"}, id="projected >"),
+    pytest.param(_ITEM.rank.le(1), {"a"}, id="projected <="),
+    pytest.param(_ITEM.rank.ge(3), {"d", "e"}, id="projected >="),
+    pytest.param(_ITEM.rank.in_([1, 5]), {"a", "e"}, id="projected in"),
+    pytest.param(_ITEM.label.eq("red"), {"a", "c"}, id="json text =="),
+    pytest.param(_ITEM.label.ne("red"), {"b", "d", "e"}, id="json text !="),
+    pytest.param(_ITEM.label.in_(["blue", "green"]), {"b", "d", "e"}, id="json text in"),
+    pytest.param(_ITEM.stock.gt(4), {"b", "c", "e"}, id="json int >"),
+    pytest.param(_ITEM.active.eq(False), {"b", "e"}, id="json bool =="),  # noqa: FBT003 (a value)
+    pytest.param(_ITEM.note.is_null(), {"a", "d"}, id="is null"),
+    pytest.param(_ITEM.note.is_not_null(), {"b", "c", "e"}, id="is not null"),
+    pytest.param(_ITEM.note.eq("x"), {"b", "e"}, id="nullable =="),
+    pytest.param(_ITEM.note.ne("x"), {"c"}, id="nullable != skips null"),
+    pytest.param(~_ITEM.note.eq("x"), {"c"}, id="not nullable == skips null"),
+    pytest.param(_ITEM.rank.ge(2) & _ITEM.label.eq("red"), {"c"}, id="and"),
+    pytest.param(_ITEM.rank.eq(1) | _ITEM.note.is_null(), {"a", "d"}, id="or"),
+    pytest.param(~(_ITEM.rank.lt(3) & _ITEM.label.eq("red")), {"b", "d", "e"}, id="not and"),
+    pytest.param(~_ITEM.rank.eq(2) | _ITEM.stock.ge(10), {"a", "c", "d", "e"}, id="not or"),
+]
+
+_GARBAGE_CURSORS = [
+    pytest.param("not a cursor!", id="not base64"),
+    pytest.param("", id="empty"),
+    pytest.param(encode_cursor([1]), id="too few values"),
+    pytest.param(encode_cursor([1, str(uuid.uuid4()), 3]), id="too many values"),
+    pytest.param(encode_cursor(["one", str(uuid.uuid4())]), id="wrong sort value"),
+    pytest.param(encode_cursor([1, "not-a-uuid"]), id="wrong id"),
+    pytest.param(base64.urlsafe_b64encode(b'{"rank": 1}').decode(), id="not a list"),
+    pytest.param("w\u00e9", id="not ascii"),
+]
+
+
+# -- the repository contract ------------------------------------------------------------------
+class RepositoryContract(_Contract):
+    """What every document repository does, whatever stores it (run as ``Test<Adapter>``).
+
+    Subclass it and provide a ``harness`` fixture (see the module documentation).
+    """
+
+    # -- reading and writing ---------------------------------------------------------------
+    def test_an_added_aggregate_is_read_back_in_a_new_unit_of_work(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """An added aggregate is committed as version 1 and read back whole later."""
+        item = ContractItem.new(_sku("added"), rank=7, note="kept", label="blue", stock=3)
+
+        self.store(harness, repository_class, item)
+        loaded = self.load(harness, repository_class, item)
+
+        assert loaded is not None
+        assert loaded is not item
+        assert loaded.model_dump() == item.model_dump()
+        assert (loaded.version, item.version) == (1, 1)
+
+    def test_getting_a_missing_id_fails_with_not_found(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """``get`` of an id nobody stored returns ``Failure(NotFoundError)``."""
+        missing = ContractItem.new(_sku("missing"))
+
+        with harness.open() as uow:
+            result = uow.repository(repository_class).get(missing.id)
+
+        assert isinstance(result, Failure)
+        assert isinstance(result.failure(), NotFoundError)
+
+    def test_exists_tells_stored_ids_from_missing_ones(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """``exists`` is true for a stored id and false for a missing one."""
+        stored, missing = ContractItem.new(_sku("stored")), ContractItem.new(_sku("missing"))
+        self.store(harness, repository_class, stored)
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            actual = (repository.exists(stored.id), repository.exists(missing.id))
+
+        assert actual == (True, False)
+
+    def test_a_removed_aggregate_is_gone_after_commit(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """A removed aggregate is deleted on commit; the others stay."""
+        item, other = ContractItem.new(_sku("removed")), ContractItem.new(_sku("kept"))
+        self.store(harness, repository_class, item, other)
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.remove(repository.get(item.id).unwrap())
+            committed = uow.commit()
+
+        assert committed == Success(None)
+        assert self.load(harness, repository_class, item) is None
+        assert self.load(harness, repository_class, other) is not None
+
+    def test_a_removed_aggregate_is_gone_for_its_unit_of_work_before_the_commit(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """After ``remove`` the unit of work no longer reads the aggregate; commit deletes it."""
+        item, other = ContractItem.new(_sku("removed"), rank=1), ContractItem.new(_sku("kept"))
+        self.store(harness, repository_class, item, other)
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.remove(repository.get(item.id).unwrap())
+            got, exists = repository.get(item.id), repository.exists(item.id)
+            found = repository.find(order_by=[_ITEM.rank.asc()])
+            committed = uow.commit()
+
+        assert isinstance(got, Failure)
+        assert isinstance(got.failure(), NotFoundError)
+        assert exists is False
+        assert [entry.id for entry in found] == [other.id]
+        assert committed == Success(None)
+        assert self.load(harness, repository_class, item) is None
+
+    def test_an_aggregate_added_and_removed_in_one_unit_of_work_is_never_stored(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Adding then removing an aggregate in one unit of work stores nothing."""
+        item = ContractItem.new(_sku("fleeting"))
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.add(item)
+            repository.remove(item)
+            committed = uow.commit()
+
+        assert committed == Success(None)
+        assert self.load(harness, repository_class, item) is None
+
+    def test_one_commit_removes_changes_and_adds_aggregates_together(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """A commit applies every kind of change at once: removal, change and addition."""
+        removed, changed = ContractItem.new(_sku("removed")), ContractItem.new(_sku("changed"))
+        self.store(harness, repository_class, removed, changed)
+        added = ContractItem.new(_sku("added"))
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.remove(repository.get(removed.id).unwrap())
+            repository.get(changed.id).unwrap().rerank(5)
+            repository.add(added)
+            committed = uow.commit()
+
+        assert committed == Success(None)
+        assert self.load(harness, repository_class, removed) is None
+        stored = [self.load(harness, repository_class, item) for item in (changed, added)]
+        assert [(i.rank, i.version) if i else None for i in stored] == [(5, 2), (0, 1)]
+
+    def test_a_unique_value_freed_by_a_removal_can_be_taken_in_the_same_commit(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """A commit may remove an aggregate and add another with its unique value."""
+        old = ContractItem.new(_sku("replaced"), rank=1)
+        self.store(harness, repository_class, old)
+        new = ContractItem.new(old.sku, rank=2)
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.remove(repository.get(old.id).unwrap())
+            repository.add(new)
+            committed = uow.commit()
+
+        assert committed == Success(None)
+        assert self.load(harness, repository_class, old) is None
+        stored = self.load(harness, repository_class, new)
+        assert stored is not None
+        assert (stored.sku, stored.rank) == (old.sku, 2)
+
+    def test_two_reads_of_one_id_in_a_unit_of_work_return_the_same_object(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """The identity map: every read of one id in a unit of work returns one object."""
+        item = ContractItem.new(_sku("mapped"), rank=4)
+        self.store(harness, repository_class, item)
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            first = repository.get(item.id).unwrap()
+            second = repository.get(item.id).unwrap()
+            (found,) = repository.find(_ITEM.rank.eq(4))
+
+        assert first is second
+        assert found is first
+
+    # -- querying --------------------------------------------------------------------------
+    @pytest.mark.parametrize(("specification", "expected"), _SPECIFICATIONS)
+    def test_find_and_count_select_what_the_specification_selects(
+        self,
+        harness: UnitOfWorkHarness,
+        repository_class: _Items,
+        specification: Specification[ContractItem],
+        expected: set[str],
+    ) -> None:
+        """``find`` and ``count`` agree with the specification, null semantics included."""
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            found = repository.find(specification)
+            counted = repository.count(specification)
+
+        assert set(_skus(found)) == expected
+        assert counted == len(expected)
+
+    def test_find_without_a_specification_returns_everything(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Without a specification ``find`` and ``count`` cover every aggregate."""
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            found, counted = repository.find(), repository.count()
+
+        assert sorted(_skus(found)) == ["a", "b", "c", "d", "e"]
+        assert counted == len(found)
+
+    def test_find_orders_by_projected_fields_and_breaks_ties_by_id(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """``find`` orders by projected fields, equal values by id, and honours ``limit``."""
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            ascending = repository.find(order_by=[_ITEM.rank.asc()])
+            descending = repository.find(order_by=[_ITEM.rank.desc()], limit=3)
+
+        assert _skus(ascending) == ["a", "b", "c", "d", "e"]
+        assert _skus(descending) == ["e", "d", "b"]
+
+    def test_find_orders_missing_values_after_every_value(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """``None`` sorts after every value: last ascending, first descending."""
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            ascending = repository.find(order_by=[_ITEM.note.asc()])
+            descending = repository.find(order_by=[_ITEM.note.desc(), _ITEM.rank.desc()])
+
+        assert _skus(ascending) == ["b", "e", "c", "a", "d"]
+        assert _skus(descending) == ["d", "a", "c", "e", "b"]
+
+    def test_find_can_select_by_id(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Specifications can select aggregates by id."""
+        catalogue = _catalogue()
+        self.store(harness, repository_class, *catalogue)
+        wanted = [catalogue[1].id, catalogue[3].id]
+
+        with harness.open() as uow:
+            found = uow.repository(repository_class).find(_ITEM.id.in_(wanted))
+
+        assert sorted(_skus(found)) == ["b", "d"]
+
+    def test_offset_pages_report_their_place_and_the_total(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Offset pages carry their items, the total, their offset and whether more follow."""
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            pages = [
+                repository.page(order_by=[_ITEM.rank.asc()], offset=offset, limit=2)
+                for offset in (0, 2, 4)
+            ]
+            filtered = repository.page(_ITEM.rank.ge(2), order_by=[_ITEM.rank.desc()], limit=10)
+
+        actual = [(_skus(p.items), p.total, p.offset, p.limit, p.has_next) for p in pages]
+        assert actual == [
+            (["a", "b"], 5, 0, 2, True),
+            (["c", "d"], 5, 2, 2, True),
+            (["e"], 5, 4, 2, False),
+        ]
+        assert (_skus(filtered.items), filtered.total, filtered.has_next) == (
+            ["e", "d", "b", "c"],
+            4,
+            False,
+        )
+
+    @pytest.mark.parametrize(
+        "key",
+        [
+            pytest.param(_ITEM.rank.asc(), id="ascending"),
+            pytest.param(_ITEM.rank.desc(), id="desc"),
+        ],
+    )
+    def test_keyset_pages_walk_every_match_once_in_a_stable_order(
+        self, harness: UnitOfWorkHarness, repository_class: _Items, key: SortKey[ContractItem]
+    ) -> None:
+        """Following cursors visits every aggregate once, in order, equal sort values by id."""
+        ranks = [3, 1, 2, 2, 1, 3, 2, 2, 1]
+        items = [ContractItem.new(_sku(f"walk{n}"), rank=rank) for n, rank in enumerate(ranks)]
+        self.store(harness, repository_class, *items)
+        by_id = sorted(items, key=lambda item: item.id.value)
+        expected = sorted(by_id, key=lambda item: -item.rank if key.descending else item.rank)
+
+        walked: list[ContractItem] = []
+        cursors: list[str | None] = [None]
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            while True:
+                page = repository.page_after(cursors[-1], order_by=[key], limit=2).unwrap()
+                walked.extend(page.items)
+                if page.next_cursor is None:
+                    break
+                cursors.append(page.next_cursor)
+
+        assert _skus(walked) == _skus(expected)
+        assert len(cursors) == (len(items) + 1) // 2
+
+    def test_keyset_pages_follow_the_specification(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Keyset pages contain only matches, across cursors."""
+        self.store(harness, repository_class, *_catalogue())
+        spec, key = _ITEM.label.ne("green"), _ITEM.rank.desc()
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            first = repository.page_after(None, spec, order_by=[key], limit=3).unwrap()
+            rest = repository.page_after(first.next_cursor, spec, order_by=[key], limit=3)
+
+        assert _skus(first.items) == ["e", "b", "c"]
+        assert isinstance(rest, Success)
+        assert (_skus(rest.unwrap().items), rest.unwrap().next_cursor) == (["a"], None)
+
+    def test_a_keyset_page_of_an_empty_store_is_empty_and_last(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """The first keyset page of an empty store is empty and has no next cursor."""
+        with harness.open() as uow:
+            page = uow.repository(repository_class).page_after(order_by=[_ITEM.rank.asc()])
+
+        assert page == Success(CursorPage((), None))
+
+    @pytest.mark.parametrize("cursor", _GARBAGE_CURSORS)
+    def test_a_garbage_cursor_fails_with_invalid_input(
+        self, harness: UnitOfWorkHarness, repository_class: _Items, cursor: str
+    ) -> None:
+        """A cursor the repository did not write returns ``Failure(InvalidInputError)``."""
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            result = uow.repository(repository_class).page_after(
+                cursor, order_by=[_ITEM.rank.asc()]
+            )
+
+        assert isinstance(result, Failure)
+        assert isinstance(result.failure(), InvalidInputError)
+
+    # -- what the repository refuses -------------------------------------------------------
+    def test_ordering_by_an_unprojected_field_raises_type_error(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Ordering by an unprojected (or, for keyset pages, nullable) field is a ``TypeError``."""
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            calls: list[Callable[[], object]] = [
+                lambda: repository.find(order_by=[_ITEM.label.asc()]),
+                lambda: repository.page(order_by=[_ITEM.stock.desc()]),
+                lambda: repository.page_after(order_by=[_ITEM.label.asc()]),
+                # A nullable key cannot position a keyset page either.
+                lambda: repository.page_after(order_by=[_ITEM.note.asc()]),
+            ]
+            for call in calls:
+                with pytest.raises(TypeError):
+                    call()
+
+    @pytest.mark.parametrize(
+        "specification",
+        [
+            pytest.param(_ITEM.weight.gt("1.5"), id="decimal"),
+            pytest.param(_ITEM.price.amount.lt("10"), id="nested decimal"),
+            pytest.param(_ITEM.listed_at.lt(utc_now()), id="datetime"),
+            pytest.param(_ITEM.rank.eq(1) & _ITEM.weight.eq("1.25"), id="inside and"),
+        ],
+    )
+    def test_a_specification_on_an_unprojected_decimal_or_datetime_raises_type_error(
+        self,
+        harness: UnitOfWorkHarness,
+        repository_class: _Items,
+        specification: Specification[ContractItem],
+    ) -> None:
+        """Comparing unprojected decimals or datetimes (misordered as JSON) is a ``TypeError``."""
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            with pytest.raises(TypeError, match="not projected"):
+                repository.find(specification)
+            with pytest.raises(TypeError, match="not projected"):
+                repository.count(specification)
+
+    def test_adding_a_taken_unique_value_fails_the_commit_with_already_exists(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Adding an aggregate whose unique value is taken fails the commit; nothing is stored."""
+        sku = _sku("taken")
+        self.store(harness, repository_class, ContractItem.new(sku))
+        clash = ContractItem.new(sku)
+
+        with harness.open() as uow:
+            uow.repository(repository_class).add(clash)
+            result = uow.commit()
+
+        assert isinstance(result, Failure)
+        assert isinstance(result.failure(), AlreadyExistsError)
+        assert self.load(harness, repository_class, clash) is None
+
+    def test_changing_to_a_taken_unique_value_fails_the_commit_with_already_exists(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Changing a unique value to a taken one fails the commit; the old value stays."""
+        first, second = ContractItem.new(_sku("first")), ContractItem.new(_sku("second"))
+        self.store(harness, repository_class, first, second)
+
+        with harness.open() as uow:
+            loaded = uow.repository(repository_class).get(second.id).unwrap()
+            loaded.sku = first.sku
+            result = uow.commit()
+
+        assert isinstance(result, Failure)
+        assert isinstance(result.failure(), AlreadyExistsError)
+        stored = self.load(harness, repository_class, second)
+        assert stored is not None
+        assert stored.sku == second.sku
+
+    def test_adding_a_taken_id_fails_the_commit_with_already_exists(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Adding an aggregate under a taken id fails the commit; the stored one stays."""
+        original = ContractItem.new(_sku("original"))
+        self.store(harness, repository_class, original)
+        twin = ContractItem(id=original.id, sku=_sku("twin"))
+
+        with harness.open() as uow:
+            uow.repository(repository_class).add(twin)
+            result = uow.commit()
+
+        assert isinstance(result, Failure)
+        assert isinstance(result.failure(), AlreadyExistsError)
+        stored = self.load(harness, repository_class, original)
+        assert stored is not None
+        assert stored.sku == original.sku
+
+    # -- versions and optimistic concurrency -------------------------------------------------
+    def test_the_version_grows_by_one_per_committed_change(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Each committed change adds one to the version, within and across units of work."""
+        item = ContractItem.new(_sku("versioned"))
+        versions: list[int] = []
+
+        with harness.open() as uow:
+            uow.repository(repository_class).add(item)
+            assert uow.commit() == Success(None)
+            versions.append(item.version)
+            for rank in (1, 2):
+                item.rerank(rank)
+                assert uow.commit() == Success(None)
+                versions.append(item.version)
+        with harness.open() as uow:
+            loaded = uow.repository(repository_class).get(item.id).unwrap()
+            loaded.rerank(3)
+            assert uow.commit() == Success(None)
+        stored = self.load(harness, repository_class, item)
+
+        assert versions == [1, 2, 3]
+        assert stored is not None
+        assert (stored.version, stored.rank) == (4, 3)
+
+    def test_an_unchanged_loaded_aggregate_is_not_rewritten(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Committing an aggregate that was only read leaves its version alone."""
+        item = ContractItem.new(_sku("unchanged"))
+        self.store(harness, repository_class, item)
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            loaded = repository.get(item.id).unwrap()
+            repository.find()
+            committed = uow.commit()
+        stored = self.load(harness, repository_class, item)
+
+        assert committed == Success(None)
+        assert loaded.version == 1
+        assert stored is not None
+        assert stored.version == 1
+
+    def test_the_second_of_two_writers_of_one_version_gets_a_conflict_and_writes_nothing(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Of two writers of one version the second gets a conflict and none of its writes."""
+        item = ContractItem.new(_sku("contested"), rank=1)
+        self.store(harness, repository_class, item)
+        bystander = ContractItem.new(_sku("bystander"))
+
+        with harness.open() as first, harness.open() as second:
+            # Added before the conflicting change, so a partial commit would keep it.
+            second.repository(repository_class).add(bystander)
+            mine = first.repository(repository_class).get(item.id).unwrap()
+            theirs = second.repository(repository_class).get(item.id).unwrap()
+            mine.rerank(10)
+            theirs.rerank(20)
+            first_result, second_result = first.commit(), second.commit()
+
+        assert first_result == Success(None)
+        assert isinstance(second_result, Failure)
+        assert isinstance(second_result.failure(), ConcurrencyConflictError)
+        stored = self.load(harness, repository_class, item)
+        assert stored is not None
+        assert (stored.rank, stored.version) == (10, 2)
+        assert self.load(harness, repository_class, bystander) is None
+        assert [message.payload["rank"] for message in harness.outbox_messages()] == [10]
+
+    def test_removing_an_aggregate_changed_meanwhile_fails_with_a_conflict(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Removing an aggregate someone changed since it was read is a conflict."""
+        item = ContractItem.new(_sku("contested"), rank=1)
+        self.store(harness, repository_class, item)
+
+        with harness.open() as first, harness.open() as second:
+            mine = first.repository(repository_class).get(item.id).unwrap()
+            theirs = second.repository(repository_class).get(item.id).unwrap()
+            mine.rerank(10)
+            second.repository(repository_class).remove(theirs)
+            first_result, second_result = first.commit(), second.commit()
+
+        assert first_result == Success(None)
+        assert isinstance(second_result, Failure)
+        assert isinstance(second_result.failure(), ConcurrencyConflictError)
+        stored = self.load(harness, repository_class, item)
+        assert stored is not None
+        assert (stored.rank, stored.version) == (10, 2)
+
+    def test_changing_an_aggregate_removed_meanwhile_fails_with_a_conflict(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Changing an aggregate someone removed since it was read is a conflict."""
+        item = ContractItem.new(_sku("contested"), rank=1)
+        self.store(harness, repository_class, item)
+
+        with harness.open() as first, harness.open() as second:
+            mine = first.repository(repository_class).get(item.id).unwrap()
+            theirs = second.repository(repository_class).get(item.id).unwrap()
+            first.repository(repository_class).remove(mine)
+            theirs.rerank(20)
+            first_result, second_result = first.commit(), second.commit()
+
+        assert first_result == Success(None)
+        assert isinstance(second_result, Failure)
+        assert isinstance(second_result.failure(), ConcurrencyConflictError)
+        assert self.load(harness, repository_class, item) is None
+
+
+# -- the unit of work contract ----------------------------------------------------------------
+class UnitOfWorkContract(_Contract):
+    """What every unit of work does with transactions and events (run as ``Test<Adapter>``).
+
+    Subclass it and provide a ``harness`` fixture (see the module documentation).
+    """
+
+    def test_leaving_the_block_without_commit_rolls_back(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Leaving the block without ``commit`` stores no aggregate and no outbox row."""
+        item = ContractItem.new(_sku("uncommitted"))
+
+        with harness.open() as uow:
+            uow.repository(repository_class).add(item)
+            item.rerank(3)
+            uow.record(ContractItemChanged(rank=0))
+
+        assert self.load(harness, repository_class, item) is None
+        assert harness.outbox_messages() == []
+
+    def test_an_exception_leaving_the_block_rolls_back_and_propagates(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """An exception leaving the block propagates, and nothing of the block is stored."""
+        item = ContractItem.new(_sku("abandoned"))
+
+        with pytest.raises(_AbandonedError):
+            _abandon(harness, repository_class, item)
+
+        assert self.load(harness, repository_class, item) is None
+        assert harness.outbox_messages() == []
+
+    def test_rollback_discards_changes_and_forgets_loaded_aggregates(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """``rollback`` discards changes and events, and forgets what was loaded."""
+        stored = ContractItem.new(_sku("stored"), rank=1)
+        self.store(harness, repository_class, stored)
+        added = ContractItem.new(_sku("added"))
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.add(added)
+            loaded = repository.get(stored.id).unwrap()
+            loaded.rerank(9)
+            uow.record(ContractItemChanged(rank=0))
+            uow.rollback()
+            committed = uow.commit()
+            events = uow.collect_committed_events()
+
+        assert committed == Success(None)
+        assert events == ()
+        assert self.load(harness, repository_class, added) is None
+        reloaded = self.load(harness, repository_class, stored)
+        assert reloaded is not None
+        assert (reloaded.rank, reloaded.version) == (1, 1)
+        assert harness.outbox_messages() == []
+
+    def test_recorded_events_reach_the_outbox_with_their_aggregate_and_the_request_context(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Each event is stored with its aggregate, the new version and the request context."""
+        item = ContractItem.new(_sku("evented"))
+        context = RequestContext.new(
+            tenant_id="tenant-1",
+            actor_id="actor-1",
+            traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        ).caused_by("message-1")
+
+        with use_context(context), harness.open() as uow:
+            uow.repository(repository_class).add(item)
+            item.rerank(5)
+            assert uow.commit() == Success(None)
+            item.rerank(6)
+            assert uow.commit() == Success(None)
+
+        actual = [
+            (
+                message.aggregate_type,
+                message.aggregate_id,
+                message.aggregate_version,
+                message.event_type,
+                message.schema_version,
+                message.payload["rank"],
+            )
+            for message in harness.outbox_messages()
+        ]
+        assert actual == [
+            ("creativeflow.contract.item", str(item.id), 1, ContractItemChanged.event_type, 1, 5),
+            ("creativeflow.contract.item", str(item.id), 2, ContractItemChanged.event_type, 1, 6),
+        ]
+        assert [message.headers for message in harness.outbox_messages()] == 2 * [
+            {
+                "correlation_id": context.correlation_id,
+                "causation_id": "message-1",
+                "tenant_id": "tenant-1",
+                "actor_id": "actor-1",
+                "traceparent": context.traceparent,
+            }
+        ]
+
+    def test_committed_events_are_released_once(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """``collect_committed_events`` returns the committed events once, then nothing."""
+        item = ContractItem.new(_sku("released"))
+
+        with harness.open() as uow:
+            uow.repository(repository_class).add(item)
+            item.rerank(1)
+            item.rerank(2)
+            assert uow.commit() == Success(None)
+            first = uow.collect_committed_events()
+            second = uow.collect_committed_events()
+
+        assert [(type(e), e.aggregate_id) for e in first] == 2 * [
+            (ContractItemChanged, str(item.id))
+        ]
+        assert [event.event_id for event in first] == [m.id for m in harness.outbox_messages()]
+        assert second == ()
+
+    def test_a_failed_commit_writes_no_outbox_row_and_releases_no_event(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """A commit that fails on a conflict stores no outbox row and releases no event."""
+        item = ContractItem.new(_sku("contested"))
+        self.store(harness, repository_class, item)
+
+        with harness.open() as first, harness.open() as second:
+            mine = first.repository(repository_class).get(item.id).unwrap()
+            theirs = second.repository(repository_class).get(item.id).unwrap()
+            mine.rerank(1)
+            theirs.rerank(2)
+            second.record(ContractItemChanged(rank=-1))
+            assert first.commit() == Success(None)
+            failed = second.commit()
+            released = second.collect_committed_events()
+
+        assert isinstance(failed, Failure)
+        assert released == ()
+        assert [message.payload["rank"] for message in harness.outbox_messages()] == [1]
+
+    def test_an_event_only_change_writes_its_row_and_bumps_the_version(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """An aggregate that only recorded an event is saved as a new version with its row."""
+        item = ContractItem.new(_sku("touched"), rank=4)
+        self.store(harness, repository_class, item)
+
+        with harness.open() as uow:
+            uow.repository(repository_class).get(item.id).unwrap().touch()
+            committed = uow.commit()
+        stored = self.load(harness, repository_class, item)
+
+        assert committed == Success(None)
+        assert stored is not None
+        assert (stored.version, stored.rank) == (2, 4)
+        actual = [(m.aggregate_id, m.aggregate_version) for m in harness.outbox_messages()]
+        assert actual == [(str(item.id), 2)]
+
+    def test_an_event_of_no_aggregate_is_stored_on_commit(self, harness: UnitOfWorkHarness) -> None:
+        """``record`` stores an event of no aggregate on commit and releases it."""
+        event = ContractItemChanged(rank=8)
+
+        with harness.open() as uow:
+            uow.record(event)
+            committed = uow.commit()
+            released = uow.collect_committed_events()
+
+        assert committed == Success(None)
+        assert released == (event,)
+        actual = [
+            (m.id, m.aggregate_type, m.aggregate_id, m.aggregate_version, m.payload["rank"])
+            for m in harness.outbox_messages()
+        ]
+        assert actual == [(event.event_id, "none", str(event.event_id), None, 8)]
+
+    def test_an_event_of_no_aggregate_is_dropped_when_the_block_ends_without_commit(
+        self, harness: UnitOfWorkHarness
+    ) -> None:
+        """An event of no aggregate is dropped when the block ends without a commit."""
+        with harness.open() as uow:
+            uow.record(ContractItemChanged(rank=8))
+
+        assert harness.outbox_messages() == []
+
+    def test_the_events_of_a_removed_aggregate_are_stored(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """The events of an aggregate removed in the commit are stored too."""
+        item = ContractItem.new(_sku("farewell"))
+        self.store(harness, repository_class, item)
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            loaded = repository.get(item.id).unwrap()
+            loaded.touch()
+            repository.remove(loaded)
+            committed = uow.commit()
+
+        assert committed == Success(None)
+        assert self.load(harness, repository_class, item) is None
+        actual = [(m.aggregate_id, m.event_type) for m in harness.outbox_messages()]
+        assert actual == [(str(item.id), ContractItemChanged.event_type)]

@@ -1,0 +1,249 @@
+"""The message bus: commands, events after commit, breadth-first delivery, failure reporting."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from returns.result import Failure, Result, Success
+
+from creativeflow_shared.application import (
+    AsyncMessageBus,
+    AsyncUnitOfWork,
+    Command,
+    DocumentRepository,
+    ErrorHook,
+    MessageBus,
+    RequestContext,
+    UnitOfWork,
+    current_context,
+    use_context,
+)
+from creativeflow_shared.domain import AggregateRoot, DomainEvent, Identity, KernelError
+from creativeflow_shared.testing import (
+    AsyncInMemoryUnitOfWork,
+    InMemoryDatabase,
+    InMemoryUnitOfWork,
+)
+
+
+class NoteId(Identity):
+    pass
+
+
+class Noted(DomainEvent, event_type="unit.bus.noted"):
+    text: str
+
+
+class Echoed(DomainEvent, event_type="unit.bus.echoed"):
+    text: str
+
+
+class Note(AggregateRoot[NoteId]):
+    text: str
+
+    def echo(self) -> None:
+        self.record(Echoed(text=self.text))
+
+
+class NoteRepository(DocumentRepository[Note, NoteId]):
+    pass
+
+
+class WriteNote(Command):
+    text: str
+    commit: bool = True
+
+
+def _write_note(command: WriteNote, uow: UnitOfWork) -> Result[NoteId, KernelError]:
+    with uow:
+        note = Note(id=NoteId.new(), text=command.text)
+        note.record(Noted(text=command.text))
+        uow.repository(NoteRepository).add(note)
+        if command.commit:
+            uow.commit()
+    return Success(note.id)
+
+
+def _bus(
+    database: InMemoryDatabase, seen: list[str], on_error: ErrorHook | None = None
+) -> MessageBus:
+    bus = MessageBus(lambda: InMemoryUnitOfWork(database), on_error=on_error)
+    bus.register(WriteNote, _write_note)
+
+    def on_noted(event: Noted, uow: UnitOfWork) -> None:
+        seen.append(f"noted:{event.text}")
+        with uow:
+            uow.record(Echoed(text=event.text))
+            uow.commit()
+
+    def also_on_noted(event: Noted, uow: UnitOfWork) -> None:
+        del uow
+        seen.append(f"also:{event.text}")
+
+    def on_echoed(event: Echoed, uow: UnitOfWork) -> None:
+        del uow
+        seen.append(f"echoed:{event.text}")
+
+    bus.subscribe(Noted, on_noted)
+    bus.subscribe(Noted, also_on_noted)
+    bus.subscribe(Echoed, on_echoed)
+    return bus
+
+
+def test_a_command_returns_its_handlers_result_and_its_events_reach_every_handler() -> None:
+    seen: list[str] = []
+    database = InMemoryDatabase()
+
+    result = _bus(database, seen).handle(WriteNote(text="a"))
+
+    assert isinstance(result, Success)
+    assert seen == ["noted:a", "also:a", "echoed:a"]
+    assert [m.event_type for m in database.outbox] == ["unit.bus.noted", "unit.bus.echoed"]
+
+
+def test_events_are_delivered_breadth_first() -> None:
+    seen: list[str] = []
+    bus = _bus(InMemoryDatabase(), seen)
+    first, second = Noted(text="1"), Noted(text="2")
+
+    bus.publish([first, second])
+
+    assert seen == ["noted:1", "also:1", "noted:2", "also:2", "echoed:1", "echoed:2"]
+
+
+def test_no_event_is_delivered_when_the_command_does_not_commit() -> None:
+    seen: list[str] = []
+
+    _bus(InMemoryDatabase(), seen).handle(WriteNote(text="a", commit=False))
+
+    assert seen == []
+
+
+def test_an_event_handler_sees_the_event_as_the_cause() -> None:
+    causes: list[str | None] = []
+    bus = MessageBus(InMemoryUnitOfWork)
+    bus.subscribe(Noted, lambda event, uow: causes.append(current_context().causation_id))
+    event = Noted(text="x")
+
+    with use_context(RequestContext.new()):
+        bus.publish([event])
+
+    assert causes == [str(event.event_id)]
+
+
+def test_a_failing_event_handler_is_logged_reported_and_does_not_fail_the_command(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    reported: list[tuple[str, str, str]] = []
+    seen: list[str] = []
+    bus = _bus(
+        InMemoryDatabase(),
+        seen,
+        on_error=lambda event, name, error: reported.append((event.event_type, name, repr(error))),
+    )
+
+    def broken(event: Noted, uow: UnitOfWork) -> None:
+        raise RuntimeError("boom")
+
+    def refusing(event: Noted, uow: UnitOfWork) -> Result[None, KernelError]:
+        return Failure(KernelError("no"))
+
+    def odd(event: Noted, uow: UnitOfWork) -> Result[None, str]:
+        return Failure("plain text")
+
+    bus.subscribe(Noted, broken)
+    bus.subscribe(Noted, refusing)
+    bus.subscribe(Noted, odd)
+
+    with caplog.at_level(logging.ERROR, logger="creativeflow_shared.bus"):
+        result = bus.handle(WriteNote(text="a"))
+
+    assert isinstance(result, Success)
+    assert seen == ["noted:a", "also:a", "echoed:a"]
+    assert [(t, n.rsplit(".", 1)[-1]) for t, n, _ in reported] == [
+        ("unit.bus.noted", "broken"),
+        ("unit.bus.noted", "refusing"),
+        ("unit.bus.noted", "odd"),
+    ]
+    assert "RuntimeError('boom')" in reported[0][2]
+    assert "plain text" in reported[2][2]
+    assert len(caplog.records) == 3
+    assert all("unit.bus.noted" in r.getMessage() for r in caplog.records)
+
+
+def test_a_command_without_a_handler_is_a_lookup_error() -> None:
+    with pytest.raises(LookupError, match="no handler is registered for WriteNote"):
+        MessageBus(InMemoryUnitOfWork).handle(WriteNote(text="a"))
+
+
+def test_a_command_has_exactly_one_handler() -> None:
+    bus = MessageBus(InMemoryUnitOfWork)
+    bus.register(WriteNote, _write_note)
+
+    with pytest.raises(ValueError, match="already has a handler"):
+        bus.register(WriteNote, _write_note)
+
+
+async def _write_note_async(
+    command: WriteNote, uow: AsyncUnitOfWork
+) -> Result[NoteId, KernelError]:
+    async with uow:
+        note = Note(id=NoteId.new(), text=command.text)
+        note.echo()
+        uow.repository(NoteRepository).add(note)
+        await uow.commit()
+    return Success(note.id)
+
+
+def test_the_async_bus_delivers_events_after_commit_and_reports_failures() -> None:
+    database = InMemoryDatabase()
+    seen: list[str] = []
+    reported: list[str] = []
+    bus = AsyncMessageBus(
+        lambda: AsyncInMemoryUnitOfWork(database),
+        on_error=lambda event, name, error: reported.append(repr(error)),
+    )
+    bus.register(WriteNote, _write_note_async)
+
+    async def on_echoed(event: Echoed, uow: AsyncUnitOfWork) -> None:
+        seen.append(event.text)
+
+    async def broken(event: Echoed, uow: AsyncUnitOfWork) -> None:
+        raise RuntimeError("async boom")
+
+    bus.subscribe(Echoed, on_echoed)
+    bus.subscribe(Echoed, broken)
+
+    result = asyncio.run(bus.handle(WriteNote(text="b")))
+
+    assert isinstance(result, Success)
+    assert seen == ["b"]
+    assert reported == ["RuntimeError('async boom')"]
+    assert [m.event_type for m in database.outbox] == ["unit.bus.echoed"]
+
+
+def test_an_event_without_subscribers_is_simply_passed_over() -> None:
+    seen: list[str] = []
+    bus = MessageBus(InMemoryUnitOfWork)
+    bus.subscribe(Echoed, lambda event, uow: seen.append(event.text))
+
+    bus.publish([Noted(text="ignored"), Echoed(text="heard")])
+
+    assert seen == ["heard"]
+
+
+def test_a_failure_without_an_error_hook_is_still_logged(caplog: pytest.LogCaptureFixture) -> None:
+    bus = MessageBus(InMemoryUnitOfWork)
+
+    def broken(event: Noted, uow: UnitOfWork) -> None:
+        raise RuntimeError("unhooked")
+
+    bus.subscribe(Noted, broken)
+    event = Noted(text="x")
+
+    with caplog.at_level(logging.ERROR, logger="creativeflow_shared.bus"):
+        bus.publish([event])
+
+    assert [str(event.event_id) in r.getMessage() for r in caplog.records] == [True]
