@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from pydantic import AwareDatetime, BaseModel, Field
 
-import creativeflow_shared.testing
 from creativeflow_shared.domain import (
     Currency,
     DomainEvent,
@@ -304,36 +303,3 @@ def test_the_kit_without_hypothesis_names_the_extra_to_install(
         spec.loader.exec_module(module)
 
     assert isinstance(raised.value.__cause__, ImportError)
-
-
-def test_the_kit_exports_exactly_its_public_api() -> None:
-    expected = [
-        "AsyncHarness",
-        "AsyncInMemoryUnitOfWork",
-        "ContractItem",
-        "ContractItemChanged",
-        "ContractItemId",
-        "ContractItemRepository",
-        "InMemoryDatabase",
-        "InMemoryDocumentStore",
-        "InMemoryUnitOfWork",
-        "RepositoryContract",
-        "RepositoryFacade",
-        "SyncHarness",
-        "UnitOfWorkContract",
-        "UnitOfWorkFacade",
-        "UnitOfWorkHarness",
-        "aware_datetimes",
-        "currencies",
-        "emails",
-        "events",
-        "identities",
-        "money",
-        "non_empty_strs",
-        "percentages",
-        "register_strategies",
-        "slugs",
-        "time_ranges",
-    ]
-
-    assert creativeflow_shared.testing.__all__ == expected
