@@ -8,7 +8,7 @@ from returns.result import Result
 from sqlalchemy import MetaData, create_engine
 
 from creativeflow_shared.application import (
-    AsyncDocumentRepository,
+    AsyncRepository,
     CommitError,
     CursorPage,
     DocumentRepository,
@@ -59,7 +59,7 @@ def check_sync_inferences(uow: UnitOfWork, ticket_id: TicketId) -> None:
 
 async def check_async_inferences(uow: AsyncInMemoryUnitOfWork, ticket_id: TicketId) -> None:
     tickets = uow.repository(TicketRepository)
-    assert_type(tickets, AsyncDocumentRepository[Ticket, TicketId])
+    assert_type(tickets, AsyncRepository[Ticket, TicketId])
     assert_type(await tickets.get(ticket_id), Result[Ticket, NotFoundError])
     assert_type(await uow.run(TicketRepository, TicketRepository.top), list[Ticket])
 

@@ -4,22 +4,17 @@ This layer orchestrates the domain; it defines the ports (storage, outbox) that 
 implement and never imports SQLAlchemy, drivers or web frameworks.
 """
 
-from creativeflow_shared.application._async_repository import AsyncDocumentRepository
+from creativeflow_shared.application._async_repository import AsyncRepository
 from creativeflow_shared.application._context import (
     RequestContext,
     current_context,
     use_context,
 )
 from creativeflow_shared.application._documents import (
-    DocumentQuery,
     DocumentRepository,
-    DocumentStore,
     JsonKind,
-    Projection,
     ProjectionRequest,
-    StoredDocument,
     json_kind,
-    paths_of,
     project,
 )
 from creativeflow_shared.application._message_bus import (
@@ -35,6 +30,15 @@ from creativeflow_shared.application._pagination import (
     decode_cursor,
     encode_cursor,
 )
+from creativeflow_shared.application._repository import (
+    Projection,
+    RecordQuery,
+    RecordStore,
+    Repository,
+    StoredRecord,
+    paths_of,
+    set_version,
+)
 from creativeflow_shared.application._unit_of_work import (
     AsyncUnitOfWork,
     CommitError,
@@ -44,15 +48,13 @@ from creativeflow_shared.application._unit_of_work import (
 )
 
 __all__ = [
-    "AsyncDocumentRepository",
     "AsyncMessageBus",
+    "AsyncRepository",
     "AsyncUnitOfWork",
     "Command",
     "CommitError",
     "CursorPage",
-    "DocumentQuery",
     "DocumentRepository",
-    "DocumentStore",
     "ErrorHook",
     "JsonKind",
     "MessageBus",
@@ -61,10 +63,13 @@ __all__ = [
     "Page",
     "Projection",
     "ProjectionRequest",
+    "RecordQuery",
+    "RecordStore",
+    "Repository",
     "RequestContext",
     "Runner",
     "StoreProvider",
-    "StoredDocument",
+    "StoredRecord",
     "UnitOfWork",
     "current_context",
     "decode_cursor",
@@ -72,5 +77,6 @@ __all__ = [
     "json_kind",
     "paths_of",
     "project",
+    "set_version",
     "use_context",
 ]

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 
     from returns.result import Result
 
-    from creativeflow_shared.application._documents import DocumentRepository
     from creativeflow_shared.application._pagination import CursorPage, Page
+    from creativeflow_shared.application._repository import Repository
     from creativeflow_shared.application._unit_of_work import Runner
     from creativeflow_shared.domain import (
         InvalidInputError,
@@ -21,22 +21,22 @@ if TYPE_CHECKING:
         Specification,
     )
 
-__all__ = ["AsyncDocumentRepository"]
+__all__ = ["AsyncRepository"]
 
 A = TypeVar("A", bound=AggregateRoot[Any])
 I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
 
 
-class AsyncDocumentRepository(Generic[A, I]):
-    """Awaitable access to a ``DocumentRepository`` inside an async unit of work.
+class AsyncRepository(Generic[A, I]):
+    """Awaitable access to a repository inside an async unit of work.
 
     Each method awaits the same synchronous method, run by the unit of work's runner; see
-    ``DocumentRepository`` for what each one does.
+    ``Repository`` for what each one does.
     """
 
     __slots__ = ("_repository", "_run")
 
-    def __init__(self, repository: DocumentRepository[A, I], run: Runner) -> None:
+    def __init__(self, repository: Repository[A, I], run: Runner) -> None:
         """Wrap ``repository``; ``run`` executes its steps (the unit of work provides both)."""
         self._repository = repository
         self._run = run

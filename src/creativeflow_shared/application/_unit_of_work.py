@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, TypeVar, cast
 from returns.result import Failure, Result, Success
 
 from creativeflow_shared.application._context import current_context
-from creativeflow_shared.application._documents import DocumentRepository, DocumentStore
 from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
+from creativeflow_shared.application._repository import RecordStore, Repository
 from creativeflow_shared.application._tracking import State, TrackedAggregate, Tracker
 from creativeflow_shared.domain import AlreadyExistsError, ConcurrencyConflictError
 
@@ -23,14 +23,14 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from types import TracebackType
 
-    from creativeflow_shared.application._async_repository import AsyncDocumentRepository
+    from creativeflow_shared.application._async_repository import AsyncRepository
     from creativeflow_shared.domain import AggregateRoot, DomainEvent
 
 __all__ = ["AsyncUnitOfWork", "CommitError", "Runner", "StoreProvider", "UnitOfWork"]
 
 A = TypeVar("A", bound="AggregateRoot[Any]")
 I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
-R = TypeVar("R", bound=DocumentRepository[Any, Any])
+R = TypeVar("R", bound=Repository[Any, Any])
 T = TypeVar("T")
 
 #: What a commit can fail with, as a value.
@@ -40,7 +40,7 @@ CommitError: TypeAlias = ConcurrencyConflictError | AlreadyExistsError
 class StoreProvider(Protocol):
     """The stores of one transaction, as a backend provides them to a unit of work."""
 
-    def document_store(self, repository: type[DocumentRepository[Any, Any]]) -> DocumentStore:
+    def store(self, repository: Repository[Any, Any]) -> RecordStore:
         """Return the store behind ``repository`` in this transaction."""
         ...
 
@@ -63,7 +63,7 @@ class UnitOfWork(ABC):
     def __init__(self) -> None:
         """Create the unit of work; the transaction starts when the ``with`` block starts."""
         self._tracker = Tracker()
-        self._repositories: dict[type, DocumentRepository[Any, Any]] = {}
+        self._repositories: dict[type, Repository[Any, Any]] = {}
         self._free_events: list[DomainEvent] = []
         self._committed_events: list[DomainEvent] = []
         self._stores: StoreProvider | None = None
@@ -113,7 +113,7 @@ class UnitOfWork(ABC):
         """Return the repository ``kind`` bound to this transaction (one instance per type)."""
         repository = self._repositories.get(kind)
         if repository is None:
-            repository = kind(self._provider().document_store(kind), self._tracker)
+            repository = kind(self._provider(), self._tracker)
             self._repositories[kind] = repository
         return repository  # type: ignore[return-value] # keyed by its own type above
 
@@ -292,14 +292,14 @@ class AsyncUnitOfWork(ABC):
             raise RuntimeError(msg)
         return self._inner, self._run
 
-    def repository(self, kind: type[DocumentRepository[A, I]]) -> AsyncDocumentRepository[A, I]:
+    def repository(self, kind: type[Repository[A, I]]) -> AsyncRepository[A, I]:
         """Return the async view of repository ``kind`` bound to this transaction."""
         from creativeflow_shared.application._async_repository import (  # noqa: PLC0415 (cycle)
-            AsyncDocumentRepository,
+            AsyncRepository,
         )
 
         inner, run = self._parts()
-        return AsyncDocumentRepository(inner.repository(kind), run)
+        return AsyncRepository(inner.repository(kind), run)
 
     async def run(self, kind: type[R], step: Callable[[R], T]) -> T:
         """Run synchronous repository code (e.g. a custom query method) in this transaction."""

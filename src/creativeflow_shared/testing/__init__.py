@@ -36,7 +36,7 @@ from creativeflow_shared.testing._hypothesis_plugin import register_strategies
 from creativeflow_shared.testing._in_memory import (
     AsyncInMemoryUnitOfWork,
     InMemoryDatabase,
-    InMemoryDocumentStore,
+    InMemoryRecordStore,
     InMemoryUnitOfWork,
 )
 from creativeflow_shared.testing._strategies import (
@@ -60,7 +60,7 @@ __all__ = [
     "ContractItemId",
     "ContractItemRepository",
     "InMemoryDatabase",
-    "InMemoryDocumentStore",
+    "InMemoryRecordStore",
     "InMemoryUnitOfWork",
     "RepositoryContract",
     "RepositoryFacade",

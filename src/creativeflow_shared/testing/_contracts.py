@@ -44,7 +44,7 @@ import pytest
 from returns.result import Failure, Success
 
 from creativeflow_shared.application import (
-    AsyncDocumentRepository,
+    AsyncRepository,
     AsyncUnitOfWork,
     CursorPage,
     DocumentRepository,
@@ -280,9 +280,7 @@ class SyncHarness:
 class _AsyncRepository(Generic[A, I]):
     __slots__ = ("_loop", "_repository")
 
-    def __init__(
-        self, repository: AsyncDocumentRepository[A, I], loop: asyncio.AbstractEventLoop
-    ) -> None:
+    def __init__(self, repository: AsyncRepository[A, I], loop: asyncio.AbstractEventLoop) -> None:
         self._repository = repository
         self._loop = loop
 

@@ -16,8 +16,8 @@ from typing_extensions import override
 
 from creativeflow_shared.application import (
     AsyncUnitOfWork,
-    DocumentRepository,
-    StoredDocument,
+    Repository,
+    StoredRecord,
     UnitOfWork,
 )
 from creativeflow_shared.domain import AlreadyExistsError
@@ -27,10 +27,10 @@ if TYPE_CHECKING:
 
     from creativeflow_shared.application import (
         CommitError,
-        DocumentQuery,
-        DocumentStore,
         OutboxMessage,
         OutboxStore,
+        RecordQuery,
+        RecordStore,
         Runner,
     )
     from creativeflow_shared.domain import SortKey
@@ -38,16 +38,16 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncInMemoryUnitOfWork",
     "InMemoryDatabase",
-    "InMemoryDocumentStore",
+    "InMemoryRecordStore",
     "InMemoryUnitOfWork",
 ]
 
 T = TypeVar("T")
-_Repository = type[DocumentRepository[Any, Any]]
+_Repository = type[Repository[Any, Any]]
 
 
 class InMemoryDatabase:
-    """Committed documents and outbox messages, shared by the units of work of one test.
+    """Committed records and outbox messages, shared by the units of work of one test.
 
     Attributes:
         outbox: Every committed outbox message, oldest first.
@@ -55,7 +55,7 @@ class InMemoryDatabase:
 
     def __init__(self) -> None:
         """Start empty."""
-        self.documents: dict[_Repository, dict[object, StoredDocument]] = {}
+        self.records: dict[_Repository, dict[object, StoredRecord]] = {}
         self.outbox: list[OutboxMessage] = []
         self.lock = threading.RLock()
 
@@ -64,42 +64,51 @@ class InMemoryDatabase:
 class _Transaction:
     """The writes of one unit of work, applied to the database only on commit."""
 
-    documents: dict[_Repository, dict[object, StoredDocument | None]] = field(
-        default_factory=dict[_Repository, dict[object, StoredDocument | None]]
+    records: dict[_Repository, dict[object, StoredRecord | None]] = field(
+        default_factory=dict[_Repository, dict[object, StoredRecord | None]]
     )
     outbox: list[OutboxMessage] = field(default_factory=list["OutboxMessage"])
 
 
-class InMemoryDocumentStore:
-    """The in-memory ``DocumentStore`` of one repository."""
+class InMemoryRecordStore:
+    """The in-memory ``RecordStore`` of one repository, for either storage style.
+
+    It keeps what the repository would store (JSON records, or the rows ``to_row`` builds)
+    and reads it back through the repository (``decode``), so a data-mapper repository's
+    mapping runs in in-memory tests too.
+    """
 
     def __init__(
-        self, database: InMemoryDatabase, transaction: _Transaction, repository: _Repository
+        self,
+        database: InMemoryDatabase,
+        transaction: _Transaction,
+        repository: Repository[Any, Any],
     ) -> None:
-        """Read committed documents of ``repository`` overlaid by ``transaction``'s writes."""
-        self._committed = database.documents.setdefault(repository, {})
-        self._staged = transaction.documents.setdefault(repository, {})
+        """Read committed records of ``repository`` overlaid by ``transaction``'s writes."""
+        kind = type(repository)
+        self._committed = database.records.setdefault(kind, {})
+        self._staged = transaction.records.setdefault(kind, {})
         self._repository = repository
-        self._columns = {p.path: p.name for p in repository.projected}
+        self._columns = {p.path: p.name for p in kind.projected}
 
-    def _view(self) -> dict[object, StoredDocument]:
+    def _view(self) -> dict[object, StoredRecord]:
         view = dict(self._committed)
-        for id_, document in self._staged.items():
-            if document is None:
+        for id_, record in self._staged.items():
+            if record is None:
                 view.pop(id_, None)
             else:
-                view[id_] = document
+                view[id_] = record
         return view
 
-    def get(self, id_: object, tenant_id: str | None) -> StoredDocument | None:
-        """Return the document with ``id_`` (of ``tenant_id`` when given), or ``None``."""
-        document = self._view().get(id_)
-        if document is None or (tenant_id is not None and document.tenant_id != tenant_id):
+    def get(self, id_: object, tenant_id: str | None) -> StoredRecord | None:
+        """Return the record with ``id_`` (of ``tenant_id`` when given), or ``None``."""
+        record = self._view().get(id_)
+        if record is None or (tenant_id is not None and record.tenant_id != tenant_id):
             return None
-        return document
+        return record
 
-    def find(self, query: DocumentQuery) -> list[StoredDocument]:
-        """Return the documents matching ``query`` in its order."""
+    def find(self, query: RecordQuery) -> list[StoredRecord]:
+        """Return the records matching ``query`` in its order."""
         matches = self._matching(query)
         keys = query.order_by
         matches.sort(
@@ -113,68 +122,64 @@ class InMemoryDocumentStore:
         matches = matches[query.offset :]
         return matches if query.limit is None else matches[: query.limit]
 
-    def count(self, query: DocumentQuery) -> int:
-        """Return how many documents match ``query``."""
+    def count(self, query: RecordQuery) -> int:
+        """Return how many records match ``query``."""
         return len(self._matching(query))
 
-    def insert(self, documents: Sequence[StoredDocument]) -> Result[None, AlreadyExistsError]:
-        """Insert new documents, all or none; a taken id or unique key is a ``Failure``."""
+    def insert(self, records: Sequence[StoredRecord]) -> Result[None, AlreadyExistsError]:
+        """Insert new records, all or none; a taken id or unique key is a ``Failure``."""
         view = self._view()
-        for document in documents:
-            if document.id in view or self._unique_clash(document, view):
-                clash = document.id if len(documents) == 1 else f"one of {len(documents)} new"
+        for record in records:
+            if record.id in view or self._unique_clash(record, view):
+                clash = record.id if len(records) == 1 else f"one of {len(records)} new"
                 return Failure(AlreadyExistsError(self._repository.resource_name, clash))
-            view[document.id] = document
-        self._staged.update((document.id, document) for document in documents)
+            view[record.id] = record
+        self._staged.update((record.id, record) for record in records)
         return Success(None)
 
     def update(
-        self, document: StoredDocument, expected_version: int
+        self, record: StoredRecord, expected_version: int
     ) -> Result[bool, AlreadyExistsError]:
-        """Replace the document if its stored version is ``expected_version``."""
+        """Replace the record if its stored version is ``expected_version``."""
         view = self._view()
-        current = view.get(document.id)
+        current = view.get(record.id)
         if current is None or current.version != expected_version:
             return Success(False)  # noqa: FBT003 (the port's answer: not matched)
-        if self._unique_clash(document, view):
-            return Failure(AlreadyExistsError(self._repository.resource_name, document.id))
-        self._staged[document.id] = document
+        if self._unique_clash(record, view):
+            return Failure(AlreadyExistsError(self._repository.resource_name, record.id))
+        self._staged[record.id] = record
         return Success(True)  # noqa: FBT003 (the port's answer: matched)
 
     def delete(self, id_: object, expected_version: int) -> bool:
-        """Delete the document if its stored version is ``expected_version``."""
+        """Delete the record if its stored version is ``expected_version``."""
         current = self._view().get(id_)
         if current is None or current.version != expected_version:
             return False
         self._staged[id_] = None
         return True
 
-    def _matching(self, query: DocumentQuery) -> list[StoredDocument]:
-        documents = list(self._view().values())
+    def _matching(self, query: RecordQuery) -> list[StoredRecord]:
+        records = list(self._view().values())
         if query.tenant_id is not None:
-            documents = [d for d in documents if d.tenant_id == query.tenant_id]
+            records = [d for d in records if d.tenant_id == query.tenant_id]
         specification = query.specification
         if specification is not None:
-            model = self._repository.aggregate_class
-            documents = [
-                document
-                for document in documents
-                if specification.evaluate(model.model_validate(document.data)) is True
-            ]
-        return documents
+            decode = self._repository.decode
+            records = [d for d in records if specification.evaluate(decode(d)) is True]
+        return records
 
     def _sort_values(
-        self, document: StoredDocument, keys: Sequence[SortKey[Any]]
+        self, record: StoredRecord, keys: Sequence[SortKey[Any]]
     ) -> tuple[object, ...]:
-        return (*(document.projections[self._columns[key.path]] for key in keys), document.id)
+        return (*(record.projections[self._columns[key.path]] for key in keys), record.id)
 
-    def _unique_clash(self, document: StoredDocument, view: dict[object, StoredDocument]) -> bool:
+    def _unique_clash(self, record: StoredRecord, view: dict[object, StoredRecord]) -> bool:
         for projection in self._repository.projected:
-            value = document.projections[projection.name]
+            value = record.projections[projection.name]
             if not projection.unique or value is None:
                 continue
             for other in view.values():
-                if other.id != document.id and other.projections[projection.name] == value:
+                if other.id != record.id and other.projections[projection.name] == value:
                     return True
         return False
 
@@ -201,8 +206,8 @@ class _Stores:
         self._database = database
         self._transaction = transaction
 
-    def document_store(self, repository: _Repository) -> DocumentStore:
-        return InMemoryDocumentStore(self._database, self._transaction, repository)
+    def store(self, repository: Repository[Any, Any]) -> RecordStore:
+        return InMemoryRecordStore(self._database, self._transaction, repository)
 
     def outbox_store(self) -> OutboxStore:
         return _OutboxStore(self._transaction)
@@ -247,13 +252,13 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     @override
     def _commit_transaction(self) -> Result[None, CommitError]:
-        for repository, staged in self._transaction.documents.items():
-            committed = self.database.documents.setdefault(repository, {})
-            for id_, document in staged.items():
-                if document is None:
+        for repository, staged in self._transaction.records.items():
+            committed = self.database.records.setdefault(repository, {})
+            for id_, record in staged.items():
+                if record is None:
                     committed.pop(id_, None)
                 else:
-                    committed[id_] = document
+                    committed[id_] = record
         self.database.outbox.extend(self._transaction.outbox)
         self._reset()
         return Success(None)
@@ -268,7 +273,7 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     def _reset(self) -> None:
         # The stores keep the per-repository dicts: empty them rather than replace them.
-        for staged in self._transaction.documents.values():
+        for staged in self._transaction.records.values():
             staged.clear()
         self._transaction.outbox.clear()
 

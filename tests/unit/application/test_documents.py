@@ -335,7 +335,7 @@ def test_find_refuses_an_unprojected_attribute_whose_order_json_loses() -> None:
 def test_find_refuses_to_order_by_an_unprojected_attribute() -> None:
     with (
         InMemoryUnitOfWork() as uow,
-        pytest.raises(TypeError, match="stage is not projected"),
+        pytest.raises(TypeError, match="cannot order by stage"),
     ):
         uow.repository(JobRepository).find(order_by=[where(Job).stage.asc()])
 

@@ -10,7 +10,7 @@ from returns.result import Failure, Result, Success
 from typing_extensions import override
 
 from creativeflow_shared.application import (
-    AsyncDocumentRepository,
+    AsyncRepository,
     CommitError,
     DocumentRepository,
     RequestContext,
@@ -484,8 +484,8 @@ def test_an_async_unit_of_work_returns_typed_async_repositories() -> None:
 
     first, second = _run(scenario())
 
-    assert isinstance(first, AsyncDocumentRepository)
-    assert isinstance(second, AsyncDocumentRepository)
+    assert isinstance(first, AsyncRepository)
+    assert isinstance(second, AsyncRepository)
 
 
 def test_an_async_unit_of_work_discards_the_changes_on_leaving_without_commit() -> None:

@@ -26,7 +26,7 @@ from creativeflow_shared.domain import (
     where,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import (
-    DocumentCompiler,
+    SpecificationCompiler,
     SQLAlchemyUnitOfWork,
     document_table,
     outbox_table,
@@ -164,8 +164,8 @@ def engine(
         engine.dispose()
 
 
-def _compiler(engine: Engine) -> DocumentCompiler:
-    return DocumentCompiler(_TABLE, ItemRepository, engine.dialect.name)
+def _compiler(engine: Engine) -> SpecificationCompiler:
+    return SpecificationCompiler.for_documents(_TABLE, ItemRepository, engine.dialect.name)
 
 
 def _selected(engine: Engine, condition: ColumnElement[bool]) -> set[uuid.UUID]:
@@ -280,14 +280,14 @@ def test_and_or_and_not_combine_with_three_valued_logic(engine: Engine) -> None:
 
 
 def test_an_unknown_specification_node_does_not_compile() -> None:
-    compiler = DocumentCompiler(_TABLE, ItemRepository, "sqlite")
+    compiler = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "sqlite")
 
     with pytest.raises(TypeError, match="cannot compile Unknown"):
         compiler.where(Unknown())
 
 
 def test_an_in_comparison_needs_a_tuple_of_values() -> None:
-    compiler = DocumentCompiler(_TABLE, ItemRepository, "sqlite")
+    compiler = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "sqlite")
 
     with pytest.raises(TypeError, match="needs a tuple of values"):
         compiler.where(Comparison(("weight",), Operator.IN, [1, 2]))
@@ -310,7 +310,9 @@ def test_an_in_comparison_needs_a_tuple_of_values() -> None:
 def test_postgresql_orders_text_by_code_point_in_ordering_comparisons_only(
     specification: Specification[Item], collated: bool
 ) -> None:
-    condition = DocumentCompiler(_TABLE, ItemRepository, "postgresql").where(specification)
+    condition = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "postgresql").where(
+        specification
+    )
 
     actual = 'COLLATE "C"' in _sql(condition, "postgresql")
 
@@ -318,7 +320,9 @@ def test_postgresql_orders_text_by_code_point_in_ordering_comparisons_only(
 
 
 def test_sqlite_needs_no_collation() -> None:
-    condition = DocumentCompiler(_TABLE, ItemRepository, "sqlite").where(_ITEM.title.lt("b"))
+    condition = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "sqlite").where(
+        _ITEM.title.lt("b")
+    )
 
     assert "COLLATE" not in _sql(condition, "sqlite")
 
@@ -379,7 +383,7 @@ def test_after_selects_the_rows_that_follow_a_position(engine: Engine, descendin
 
 
 def test_after_orders_text_by_code_point_on_postgresql() -> None:
-    compiler = DocumentCompiler(_TABLE, ItemRepository, "postgresql")
+    compiler = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "postgresql")
 
     sql = _sql(compiler.after((_ITEM.title.asc(),), ("b", uuid.UUID(int=0))), "postgresql")
 

@@ -20,9 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from creativeflow_shared.application import (
-    DocumentQuery,
     DocumentRepository,
-    StoredDocument,
+    RecordQuery,
+    StoredRecord,
     project,
 )
 from creativeflow_shared.domain import AggregateRoot, AlreadyExistsError, Identity, where
@@ -85,9 +85,9 @@ def engine(unit_engine: Engine) -> Iterator[Engine]:
 
 def _document(
     serial: str, *, version: int = 1, tenant_id: str | None = None, **projections: Any
-) -> StoredDocument:
+) -> StoredRecord:
     device = Device(id=DeviceId.new(), serial=serial, **projections)
-    return StoredDocument(
+    return StoredRecord(
         id=device.id.root,
         version=version,
         tenant_id=tenant_id,
@@ -101,14 +101,14 @@ def _document(
     )
 
 
-def _uuid(document: StoredDocument) -> uuid.UUID:
+def _uuid(document: StoredRecord) -> uuid.UUID:
     assert isinstance(document.id, uuid.UUID)
     return document.id
 
 
-def _changed(document: StoredDocument, **projections: Any) -> StoredDocument:
+def _changed(document: StoredRecord, **projections: Any) -> StoredRecord:
     data = {**document.data, **projections}
-    return StoredDocument(
+    return StoredRecord(
         id=document.id,
         version=document.version + 1,
         tenant_id=document.tenant_id,
@@ -121,7 +121,7 @@ def _store(connection: Connection) -> SQLAlchemyDocumentStore:
     return SQLAlchemyDocumentStore(connection, _DEVICES, DeviceRepository)
 
 
-def _inserted(engine: Engine, *documents: StoredDocument) -> None:
+def _inserted(engine: Engine, *documents: StoredRecord) -> None:
     with engine.connect() as connection:
         store = _store(connection)
         for document in documents:
@@ -129,7 +129,7 @@ def _inserted(engine: Engine, *documents: StoredDocument) -> None:
         connection.commit()
 
 
-def _row(engine: Engine, document: StoredDocument) -> dict[str, Any]:
+def _row(engine: Engine, document: StoredRecord) -> dict[str, Any]:
     with engine.connect() as connection:
         row = connection.execute(select(_DEVICES).where(_DEVICES.c.id == document.id)).one()
     return dict(row._mapping)
@@ -145,7 +145,7 @@ def test_an_inserted_document_is_read_back_with_its_version_tenant_and_data(
     with engine.connect() as connection:
         actual = _store(connection).get(document.id, None)
 
-    assert actual == StoredDocument(document.id, 1, "t-1", document.data)
+    assert actual == StoredRecord(document.id, 1, "t-1", document.data)
 
 
 def test_an_inserted_document_fills_its_columns(engine: Engine) -> None:
@@ -179,7 +179,7 @@ def test_find_filters_orders_and_windows(engine: Engine) -> None:
     documents = [_document(f"s-{n}", level=lv, tenant_id="t-1") for n, lv in enumerate(levels)]
     _inserted(engine, *documents, _document("other", level=1, tenant_id="t-2"))
     level = where(Device).level
-    query = DocumentQuery(
+    query = RecordQuery(
         specification=level.ge(1),
         tenant_id="t-1",
         order_by=(level.desc(),),
@@ -205,7 +205,7 @@ def test_find_without_a_window_returns_every_match(engine: Engine) -> None:
     _inserted(engine, *documents)
 
     with engine.connect() as connection:
-        actual = _store(connection).find(DocumentQuery())
+        actual = _store(connection).find(RecordQuery())
 
     assert [d.id for d in actual] == sorted(_uuid(d) for d in documents)
 
@@ -217,7 +217,7 @@ def test_find_after_a_position_returns_the_rows_that_follow(engine: Engine) -> N
 
     with engine.connect() as connection:
         actual = _store(connection).find(
-            DocumentQuery(order_by=keys, after=(1, documents[1].id), limit=5)
+            RecordQuery(order_by=keys, after=(1, documents[1].id), limit=5)
         )
 
     assert [d.id for d in actual] == [documents[2].id, documents[3].id]
@@ -235,7 +235,7 @@ def test_stores_of_one_table_share_their_statements(engine: Engine) -> None:
 def test_inserting_a_taken_id_is_already_exists(engine: Engine) -> None:
     document = _document("s-1")
     _inserted(engine, document)
-    twin = StoredDocument(document.id, 1, None, document.data, {**document.projections})
+    twin = StoredRecord(document.id, 1, None, document.data, {**document.projections})
     twin.projections["serial"] = "s-2"
 
     with engine.connect() as connection:
@@ -263,7 +263,7 @@ def test_a_batch_of_documents_is_inserted_by_one_call(engine: Engine) -> None:
     with engine.connect() as connection:
         actual = _store(connection).insert(documents)
         connection.commit()
-        counted = _store(connection).count(DocumentQuery())
+        counted = _store(connection).count(RecordQuery())
 
     assert (actual, counted) == (Success(None), 3)
 

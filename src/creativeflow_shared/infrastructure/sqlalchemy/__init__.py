@@ -1,4 +1,4 @@
-"""SQLAlchemy adapters: document repositories' storage, the outbox and units of work.
+"""SQLAlchemy adapters: data-mapper repositories, document storage, the outbox, units of work.
 
 Works with SQLite (the embedded default) and PostgreSQL, through a sync ``Session`` or an
 ``AsyncSession``; the async flavour runs the same code through ``AsyncSession.run_sync``.
@@ -9,13 +9,15 @@ from creativeflow_shared.infrastructure.sqlalchemy._column_types import (
     UtcDateTime,
     column_type,
 )
-from creativeflow_shared.infrastructure.sqlalchemy._compiler import DocumentCompiler
+from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
+from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import DataMapperRepository
 from creativeflow_shared.infrastructure.sqlalchemy._document_store import SQLAlchemyDocumentStore
 from creativeflow_shared.infrastructure.sqlalchemy._errors import (
     ReferenceViolationError,
     translate_error,
 )
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
+from creativeflow_shared.infrastructure.sqlalchemy._row_store import SQLAlchemyRowStore
 from creativeflow_shared.infrastructure.sqlalchemy._tables import (
     document_table,
     document_tables,
@@ -30,12 +32,14 @@ from creativeflow_shared.infrastructure.sqlalchemy._unit_of_work import (
 
 __all__ = [
     "AsyncSQLAlchemyUnitOfWork",
-    "DocumentCompiler",
+    "DataMapperRepository",
     "ExactDecimal",
     "ReferenceViolationError",
     "SQLAlchemyDocumentStore",
     "SQLAlchemyOutboxStore",
+    "SQLAlchemyRowStore",
     "SQLAlchemyUnitOfWork",
+    "SpecificationCompiler",
     "UtcDateTime",
     "column_type",
     "document_table",

@@ -1,4 +1,4 @@
-"""Specifications compiled to SQL ``WHERE`` clauses over document tables."""
+"""Specifications compiled to SQL ``WHERE`` clauses over document tables and mapped rows."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from creativeflow_shared.application import JsonKind, json_kind
 from creativeflow_shared.domain import And, Comparison, IsNull, Not, Operator, Or, where
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from sqlalchemy import ColumnElement, Table
 
     from creativeflow_shared.application import DocumentRepository
-    from creativeflow_shared.domain import SortKey, Specification
+    from creativeflow_shared.domain import AggregateRoot, SortKey, Specification
 
-__all__ = ["DocumentCompiler"]
+__all__ = ["SpecificationCompiler"]
 
 
 def _bound(expression: ColumnElement[Any], value: object) -> ColumnElement[Any]:
@@ -52,26 +52,43 @@ _OPERATORS: dict[Operator, Callable[[Any, Any], ColumnElement[bool]]] = {
 _ORDERING = frozenset({Operator.LT, Operator.LE, Operator.GT, Operator.GE})
 
 
-class DocumentCompiler:
-    """Turns specifications and keyset positions into SQL for one document table.
+class SpecificationCompiler:
+    """Turns specifications and keyset positions into SQL over one table.
 
-    Projected attributes are compared in their own typed columns; other attributes inside the
-    JSON document (text, ids, enums, numbers and booleans only: the repository refuses the rest
-    before it gets here). Values are always bound parameters. On PostgreSQL text is compared and
-    sorted with the ``"C"`` collation, so the order is the code-point order Python uses.
+    Attributes kept in columns (a document table's projections, a data-mapper repository's
+    mapped columns) are compared in those columns. For document tables, other attributes are
+    compared inside the JSON document (text, ids, enums, numbers and booleans only: the
+    repository refuses the rest before it gets here). Values are always bound parameters. On
+    PostgreSQL text is compared and sorted with the ``"C"`` collation, so the order is the
+    code-point order Python uses.
     """
 
     def __init__(
         self,
-        table: Table,
-        repository: type[DocumentRepository[Any, Any]],
+        columns: Mapping[tuple[str, ...], ColumnElement[Any]],
+        id_column: ColumnElement[Any],
         dialect_name: str,
+        *,
+        document: tuple[ColumnElement[Any], type[AggregateRoot[Any]]] | None = None,
     ) -> None:
-        """Compile for ``table``, which stores ``repository``'s aggregates."""
-        self._table = table
-        self._repository = repository
+        """Compile attribute paths to ``columns``; order ties by ``id_column``.
+
+        ``document`` is the JSON column and the aggregate type of a document table, for
+        attributes that have no column of their own.
+        """
+        self._projected = dict(columns)
+        self._id = id_column
         self._collate = dialect_name == "postgresql"
-        self._projected = {p.path: table.c[p.name] for p in repository.projected}
+        self._document = document
+
+    @classmethod
+    def for_documents(
+        cls, table: Table, repository: type[DocumentRepository[Any, Any]], dialect_name: str
+    ) -> SpecificationCompiler:
+        """Return the compiler of a document table that stores ``repository``'s aggregates."""
+        columns = {p.path: table.c[p.name] for p in repository.projected}
+        document = (table.c.data, repository.aggregate_class)
+        return cls(columns, table.c.id, dialect_name, document=document)
 
     def where(self, specification: Specification[Any]) -> ColumnElement[bool]:
         """Return the ``WHERE`` condition for ``specification``."""
@@ -98,13 +115,13 @@ class DocumentCompiler:
             t.desc().nulls_first() if k.descending else t.asc().nulls_last()
             for t, k in zip(terms, keys, strict=True)
         ]
-        return [*ordered, self._table.c.id.asc()]
+        return [*ordered, self._id.asc()]
 
     def after(
         self, keys: tuple[SortKey[Any], ...], values: tuple[object, ...]
     ) -> ColumnElement[bool]:
         """Return the condition for rows strictly after ``values`` in the keys' order."""
-        plain = [*(self._projected[key.path] for key in keys), self._table.c.id]
+        plain = [*(self._projected[key.path] for key in keys), self._id]
         columns = [self._sortable(column) for column in plain]
         bound = [_bound(column, value) for column, value in zip(plain, values, strict=True)]
         descending = [key.descending for key in keys] + [False]
@@ -130,7 +147,10 @@ class DocumentCompiler:
         column = self._projected.get(path)
         if column is not None:
             return column
-        element: Any = self._table.c.data[path]
+        if self._document is None:
+            msg = f"{'.'.join(path)} has no column"
+            raise TypeError(msg)
+        element: Any = self._document[0][path]
         match self._kind(path):
             case JsonKind.STRING:
                 text: ColumnElement[Any] = element.as_string()
@@ -156,4 +176,5 @@ class DocumentCompiler:
 
     @functools.cache  # noqa: B019 (one compiler per table lives as long as the table)
     def _kind(self, path: tuple[str, ...]) -> JsonKind | None:
-        return json_kind(where(self._repository.aggregate_class).follow(path).annotation)
+        aggregate = cast("tuple[Any, type[AggregateRoot[Any]]]", self._document)[1]
+        return json_kind(where(aggregate).follow(path).annotation)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any, cast
 from returns.result import Failure, Result, Success
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
-from creativeflow_shared.application import StoredDocument
+from creativeflow_shared.application import StoredRecord
 from creativeflow_shared.domain import AlreadyExistsError, utc_now
-from creativeflow_shared.infrastructure.sqlalchemy._compiler import DocumentCompiler
+from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
 from creativeflow_shared.infrastructure.sqlalchemy._errors import execute
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
     from sqlalchemy.sql import Delete, Executable, Insert, Update
 
-    from creativeflow_shared.application import DocumentQuery, DocumentRepository
+    from creativeflow_shared.application import DocumentRepository, RecordQuery
 
 __all__ = ["SQLAlchemyDocumentStore"]
 
@@ -48,7 +48,7 @@ class _Statements:
 
 
 class SQLAlchemyDocumentStore:
-    """The ``DocumentStore`` of one table, within a connection's transaction."""
+    """The ``RecordStore`` of one table, within a connection's transaction."""
 
     __slots__ = ("_compiler", "_connection", "_repository", "_statements", "_table")
 
@@ -65,11 +65,11 @@ class SQLAlchemyDocumentStore:
         if cached is None:
             cached = per_dialect[dialect] = (
                 _Statements(table, repository),
-                DocumentCompiler(table, repository, dialect),
+                SpecificationCompiler.for_documents(table, repository, dialect),
             )
         self._statements, self._compiler = cached
 
-    def get(self, id_: object, tenant_id: str | None) -> StoredDocument | None:
+    def get(self, id_: object, tenant_id: str | None) -> StoredRecord | None:
         """Return the document with ``id_`` (of ``tenant_id`` when given), or ``None``."""
         if tenant_id is None:
             row = self._execute(self._statements.get, {"b_id": id_}, id_).first()
@@ -78,7 +78,7 @@ class SQLAlchemyDocumentStore:
             row = self._execute(self._statements.get_for_tenant, params, id_).first()
         return None if row is None else _document(row)
 
-    def find(self, query: DocumentQuery) -> list[StoredDocument]:
+    def find(self, query: RecordQuery) -> list[StoredRecord]:
         """Return the documents matching ``query`` in its order."""
         statement = select(*self._statements.columns).where(*self._conditions(query))
         statement = statement.order_by(*self._compiler.order_by(query.order_by))
@@ -88,29 +88,29 @@ class SQLAlchemyDocumentStore:
             statement = statement.limit(query.limit)
         return [_document(row) for row in self._execute(statement, None)]
 
-    def count(self, query: DocumentQuery) -> int:
+    def count(self, query: RecordQuery) -> int:
         """Return how many documents match ``query``."""
         statement = select(func.count()).select_from(self._table)
         counted = self._execute(statement.where(*self._conditions(query)), None).scalar_one()
         return int(counted)
 
-    def insert(self, documents: Sequence[StoredDocument]) -> Result[None, AlreadyExistsError]:
+    def insert(self, records: Sequence[StoredRecord]) -> Result[None, AlreadyExistsError]:
         """Insert new documents in one statement; a taken id or unique key is a ``Failure``."""
         now = utc_now()
         rows = [
             {
-                "id": document.id,
-                "tenant_id": document.tenant_id,
-                "version": document.version,
+                "id": record.id,
+                "tenant_id": record.tenant_id,
+                "version": record.version,
                 "created_at": now,
                 "updated_at": now,
-                "data": document.data,
-                **document.projections,
+                "data": record.data,
+                **record.projections,
             }
-            for document in documents
+            for record in records
         ]
         # One row names its id; for a batch the database does not say which row clashed.
-        clash = documents[0].id if len(documents) == 1 else f"one of {len(documents)} new"
+        clash = records[0].id if len(records) == 1 else f"one of {len(records)} new"
         try:
             self._execute(self._statements.insert, rows, clash)
         except AlreadyExistsError as error:
@@ -118,19 +118,19 @@ class SQLAlchemyDocumentStore:
         return Success(None)
 
     def update(
-        self, document: StoredDocument, expected_version: int
+        self, record: StoredRecord, expected_version: int
     ) -> Result[bool, AlreadyExistsError]:
         """Replace the document if its stored version is ``expected_version``."""
         params = {
-            "b_id": document.id,
+            "b_id": record.id,
             "b_expected": expected_version,
-            "b_version": document.version,
+            "b_version": record.version,
             "b_updated_at": utc_now(),
-            "b_data": document.data,
-            **{f"b_{name}": value for name, value in document.projections.items()},
+            "b_data": record.data,
+            **{f"b_{name}": value for name, value in record.projections.items()},
         }
         try:
-            result = self._execute(self._statements.update, params, document.id)
+            result = self._execute(self._statements.update, params, record.id)
         except AlreadyExistsError as error:
             return Failure(error)
         return Success(_rowcount(result) == 1)
@@ -145,7 +145,7 @@ class SQLAlchemyDocumentStore:
     ) -> CursorResult[Any]:
         return execute(self._connection, statement, params, self._repository.resource_name, subject)
 
-    def _conditions(self, query: DocumentQuery) -> list[ColumnElement[bool]]:
+    def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if query.tenant_id is not None:
             conditions.append(self._table.c.tenant_id == query.tenant_id)
@@ -156,9 +156,9 @@ class SQLAlchemyDocumentStore:
         return conditions
 
 
-def _document(row: Sequence[Any]) -> StoredDocument:
+def _document(row: Sequence[Any]) -> StoredRecord:
     id_, version, tenant_id, data = cast("tuple[object, int, str | None, dict[str, Any]]", row)
-    return StoredDocument(id=id_, version=version, tenant_id=tenant_id, data=data)
+    return StoredRecord(id=id_, version=version, tenant_id=tenant_id, data=data)
 
 
 def _rowcount(result: object) -> int:

@@ -7,18 +7,29 @@ one-row transaction on SQLite, for an identity map nobody used).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from returns.result import Failure, Result, Success
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from typing_extensions import override
 
-from creativeflow_shared.application import AsyncUnitOfWork, CommitError, UnitOfWork
+from creativeflow_shared.application import (
+    AsyncUnitOfWork,
+    CommitError,
+    DocumentRepository,
+    UnitOfWork,
+)
 from creativeflow_shared.domain import AlreadyExistsError
+from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import (
+    DataMapperRepository,
+    is_data_mapper,
+)
 from creativeflow_shared.infrastructure.sqlalchemy._document_store import SQLAlchemyDocumentStore
 from creativeflow_shared.infrastructure.sqlalchemy._errors import translate_error
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
+from creativeflow_shared.infrastructure.sqlalchemy._row_store import SQLAlchemyRowStore
 from creativeflow_shared.infrastructure.sqlalchemy._tables import document_tables, outbox_of
 
 if TYPE_CHECKING:
@@ -28,9 +39,9 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
     from creativeflow_shared.application import (
-        DocumentRepository,
-        DocumentStore,
         OutboxStore,
+        RecordStore,
+        Repository,
         Runner,
     )
 
@@ -40,24 +51,55 @@ T = TypeVar("T")
 
 
 class _ConnectionStores:
-    """The stores of one connection's transaction."""
+    """The stores of one connection's transaction.
 
-    __slots__ = ("_connection", "_metadata", "_tables")
+    Document tables and the outbox are written with Core on the connection; data-mapper
+    repositories get an ORM ``Session`` joined to the same transaction, made on first use.
+    """
+
+    __slots__ = ("_connection", "_metadata", "_session", "_tables")
 
     def __init__(self, connection: Connection, metadata: MetaData) -> None:
         self._connection = connection
         self._metadata = metadata
         self._tables = document_tables(metadata)
+        self._session: Session | None = None
 
-    def document_store(self, repository: type[DocumentRepository[Any, Any]]) -> DocumentStore:
-        table = self._tables.get(repository)
+    def store(self, repository: Repository[Any, Any]) -> RecordStore:
+        if is_data_mapper(repository):
+            mapped = cast("type[DataMapperRepository[Any, Any, Any]]", type(repository))
+            return SQLAlchemyRowStore(self.session(), mapped)
+        if not isinstance(repository, DocumentRepository):
+            msg = f"{type(repository).__name__} is neither a document nor a data-mapper repository"
+            raise TypeError(msg)
+        table = self._tables.get(type(repository))
         if table is None:
-            msg = f"declare its table first: document_table(metadata, {repository.__name__})"
+            name = type(repository).__name__
+            msg = f"declare its table first: document_table(metadata, {name})"
             raise LookupError(msg)
-        return SQLAlchemyDocumentStore(self._connection, table, repository)
+        return SQLAlchemyDocumentStore(self._connection, table, type(repository))
 
     def outbox_store(self) -> OutboxStore:
         return SQLAlchemyOutboxStore(self._connection, outbox_of(self._metadata))
+
+    def session(self) -> Session:
+        """Return the session of this transaction, joining it on first use."""
+        if self._session is None:
+            if not self._connection.in_transaction():
+                self._connection.begin()
+            self._session = Session(
+                bind=self._connection,
+                join_transaction_mode="rollback_only",
+                autoflush=False,
+                expire_on_commit=False,
+            )
+        return self._session
+
+    def discard_session(self) -> None:
+        """Forget the session and whatever it holds (after a rollback, or at the end)."""
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
 
 class SQLAlchemyUnitOfWork(UnitOfWork):
@@ -87,6 +129,7 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         self._bind = bind
         self._metadata = metadata
         self._connection: Connection | None = None
+        self._connection_stores: _ConnectionStores | None = None
 
     @property
     def connection(self) -> Connection:
@@ -102,7 +145,8 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         # only reads pays for no explicit BEGIN.
         bind = self._bind
         self._connection = bind if isinstance(bind, Connection) else bind.connect()
-        return _ConnectionStores(self._connection, self._metadata)
+        self._connection_stores = _ConnectionStores(self._connection, self._metadata)
+        return self._connection_stores
 
     @override
     def _commit_transaction(self) -> Result[None, CommitError]:
@@ -123,11 +167,16 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
 
     @override
     def _rollback_transaction(self) -> None:
+        if self._connection_stores is not None:
+            self._connection_stores.discard_session()  # its rows may hold what was just rolled back
         if self.connection.in_transaction():
             self.connection.rollback()
 
     @override
     def _end(self) -> None:
+        stores, self._connection_stores = self._connection_stores, None
+        if stores is not None:
+            stores.discard_session()
         connection, self._connection = self._connection, None
         if connection is None:
             return

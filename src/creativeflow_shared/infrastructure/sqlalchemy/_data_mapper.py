@@ -1,0 +1,201 @@
+"""The data-mapper repository: aggregates saved into the service's own declarative rows.
+
+Pydantic aggregates cannot be mapped by the ORM themselves, so the service writes its row
+classes (SQLAlchemy 2 declarative, children as relationships) and two typed functions between
+an aggregate and its root row. Everything else (identity map, tenancy, specifications, pages,
+optimistic versions that cover the children) is the shared ``Repository`` logic.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, get_args
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Mapper
+from typing_extensions import override
+
+from creativeflow_shared.application import (
+    Projection,
+    Repository,
+    StoredRecord,
+    paths_of,
+    set_version,
+)
+from creativeflow_shared.domain import AggregateRoot, where
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from sqlalchemy import Column, Table
+
+    from creativeflow_shared.domain import Specification
+
+__all__ = ["DataMapperRepository", "is_data_mapper"]
+
+A = TypeVar("A", bound=AggregateRoot[Any])
+I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
+RowT = TypeVar("RowT")
+
+
+class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
+    """Stores aggregates of type ``A`` (ids ``I``) in the service's own rows of type ``RowT``.
+
+    Subclass it once per aggregate, naming the three types, and write the two mapping methods;
+    list in ``columns`` the attributes that specifications and sort keys may use::
+
+        class JobRepository(DataMapperRepository[GenerationJob, JobId, JobRow]):
+            columns = {"status": JobRow.status, "workspace_id": JobRow.workspace_id}
+
+            def to_row(self, job: GenerationJob) -> JobRow:
+                return JobRow(id=job.id.value, status=job.status.value, ...)
+
+            def to_domain(self, row: JobRow) -> GenerationJob:
+                return GenerationJob(id=JobId(row.id), status=Status(row.status), ...)
+
+    The root row needs a single-column primary key holding the aggregate id, and an integer
+    ``version`` column (``version_column``) that the repository maintains: ``to_row`` need
+    not set it and ``to_domain`` need not read it. A tenant-owned aggregate's row needs a
+    ``tenant_id`` column (``tenant_column``), which the repository also fills.
+
+    Children of the aggregate are relationships of the root row declared with
+    ``cascade="all, delete-orphan"`` (at any depth): they are loaded with the root (one
+    ``SELECT ... IN`` per relationship), written with it, and covered by its version. A
+    column in ``columns`` must hold the attribute's plain value as ``comparable`` gives it
+    (the id's UUID, an enum's value), so that SQL and in-memory comparisons agree.
+
+    Attributes:
+        row_class: The root row class, taken from the generic arguments.
+        columns: Dotted attribute paths mapped to the root row's columns.
+        version_column: The name of the root row's version attribute.
+        tenant_column: The name of the root row's tenant attribute (tenant-owned aggregates).
+    """
+
+    row_class: ClassVar[type[Any]]
+    columns: ClassVar[Mapping[str, Any]] = {}
+    version_column: ClassVar[str] = "version"
+    tenant_column: ClassVar[str] = "tenant_id"
+    _row_columns: ClassVar[dict[tuple[str, ...], Column[Any]]] = {}
+
+    @classmethod
+    @override
+    def _resolve_projections(cls) -> tuple[Projection, ...]:
+        cls.row_class = _row_class_of(cls)
+        mapper = _mapper_of(cls.row_class)
+        table = cast("Table", mapper.local_table)
+        if len(mapper.primary_key) != 1:
+            msg = f"{cls.row_class.__name__} needs a single-column primary key (the aggregate id)"
+            raise TypeError(msg)
+        needed = [cls.version_column] + ([cls.tenant_column] if cls.tenant_owned else [])
+        for name in needed:
+            if name not in mapper.columns:
+                msg = f"{cls.row_class.__name__} needs a {name!r} column"
+                raise TypeError(msg)
+        projections: list[Projection] = []
+        row_columns: dict[tuple[str, ...], Column[Any]] = {}
+        for dotted, attribute in cls.columns.items():
+            column = _column_of(attribute, cls.row_class)
+            if column.table is not table:
+                msg = f"{dotted!r} must map to a column of {table.name}, not of {column.table}"
+                raise TypeError(msg)
+            resolved = where(cls.aggregate_class)
+            nullable = False
+            for name in dotted.split("."):
+                resolved = resolved[name]
+                nullable = nullable or resolved.optional
+            projections.append(
+                Projection(
+                    name=mapper.get_property_by_column(column).key,
+                    path=resolved.path,
+                    annotation=resolved.annotation,
+                    nullable=nullable,
+                    unique=bool(column.unique or column.primary_key) or _unique_alone(column),
+                    index=bool(column.index),
+                )
+            )
+            row_columns[resolved.path] = column
+        cls._row_columns = row_columns
+        return tuple(projections)
+
+    # -- the mapping the service writes -----------------------------------------------------------
+    @abstractmethod
+    def to_row(self, aggregate: A) -> RowT:
+        """Return a new root row (with its children) holding ``aggregate``'s state."""
+
+    @abstractmethod
+    def to_domain(self, row: RowT) -> A:
+        """Return the aggregate a root row (with its children) holds."""
+
+    # -- the storage style ------------------------------------------------------------------------
+    @override
+    def encode(self, aggregate: A, state: dict[str, Any]) -> object:
+        """Return the root row of ``aggregate`` (``to_row``)."""
+        return self.to_row(aggregate)
+
+    @override
+    def decode(self, record: StoredRecord) -> A:
+        """Return the aggregate of a stored root row (``to_domain``), with its version."""
+        aggregate = self.to_domain(cast("RowT", record.data))
+        set_version(aggregate, record.version)
+        return aggregate
+
+    @override
+    def _check_queryable(self, specification: Specification[Any]) -> None:
+        for path in paths_of(specification):
+            if path not in self._sortable_paths:
+                msg = (
+                    f"{'.'.join(path)} has no column: map it in {type(self).__name__}.columns "
+                    f"to compare it"
+                )
+                raise TypeError(msg)
+
+    @classmethod
+    def mapped_columns(cls) -> dict[tuple[str, ...], Column[Any]]:
+        """Return the root-row column of each mapped attribute path."""
+        return dict(cls._row_columns)
+
+
+def is_data_mapper(repository: Repository[Any, Any]) -> bool:
+    """Whether ``repository`` is a data-mapper repository."""
+    return isinstance(repository, DataMapperRepository)
+
+
+def _row_class_of(repository: type[DataMapperRepository[Any, Any, Any]]) -> type[Any]:
+    for base in repository.__dict__.get("__orig_bases__", ()):
+        args = get_args(base)
+        if len(args) == 3 and isinstance(args[2], type):  # noqa: PLR2004 (aggregate, id, row)
+            return args[2]
+    inherited: type[Any] | None = getattr(repository, "row_class", None)
+    if inherited is None:
+        msg = f"{repository.__name__} must name its row class: [Aggregate, Id, Row]"
+        raise TypeError(msg)
+    return inherited
+
+
+def _mapper_of(row_class: type[Any]) -> Mapper[Any]:
+    mapper: object = inspect(row_class, raiseerr=False)
+    if not _is_mapper(mapper):
+        msg = f"{row_class.__name__} is not a mapped class (declare it on a DeclarativeBase)"
+        raise TypeError(msg)
+    return cast("Mapper[Any]", mapper)
+
+
+def _is_mapper(candidate: object) -> bool:
+    return isinstance(candidate, Mapper)
+
+
+def _column_of(attribute: object, row_class: type[Any]) -> Column[Any]:
+    columns = getattr(getattr(attribute, "property", None), "columns", None)
+    if not columns:
+        msg = f"map attribute paths to columns of {row_class.__name__}, got {attribute!r}"
+        raise TypeError(msg)
+    return cast("Column[Any]", columns[0])
+
+
+def _unique_alone(column: Column[Any]) -> bool:
+    from sqlalchemy import UniqueConstraint  # noqa: PLC0415 (only needed when defining)
+
+    return any(
+        isinstance(constraint, UniqueConstraint) and list(constraint.columns) == [column]
+        for constraint in column.table.constraints
+    )

@@ -1,0 +1,240 @@
+"""Records of a data-mapper repository: the service's own rows, through an ORM ``Session``.
+
+The rows and their children are the ORM's business (loading, cascades, foreign keys, the
+order of writes); the version check is a Core statement issued first, so that a conflict is
+found, and the root row locked, before any child is written.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+from returns.result import Failure, Result, Success
+from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Mapper, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from creativeflow_shared.application import StoredRecord
+from creativeflow_shared.domain import AlreadyExistsError
+from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
+from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, translate_error
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import ColumnElement, Table
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.interfaces import LoaderOption
+    from sqlalchemy.sql import Select, Update
+
+    from creativeflow_shared.application import RecordQuery
+    from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import DataMapperRepository
+
+__all__ = ["SQLAlchemyRowStore"]
+
+
+class _RowStatements:
+    """What a row store needs of one repository, built once per dialect."""
+
+    def __init__(self, repository: type[DataMapperRepository[Any, Any, Any]], dialect: str) -> None:
+        row = repository.row_class
+        self.mapper: Mapper[Any] = inspect(row)
+        table = cast("Table", self.mapper.local_table)
+        self.id_column = self.mapper.primary_key[0]
+        self.version_key = repository.version_column
+        self.tenant_key = repository.tenant_column if repository.tenant_owned else None
+        version = self.mapper.columns[self.version_key]
+        self.tenant_column = self.mapper.columns[self.tenant_key] if self.tenant_key else None
+        self.options = _child_loads(self.mapper, frozenset())
+        self.select: Select[Any] = select(row).options(*self.options)
+        self.bump: Update = (
+            update(table)
+            .where(self.id_column == bindparam("b_id"), version == bindparam("b_expected"))
+            .values({version.key: bindparam("b_version")})
+        )
+        self.compiler = SpecificationCompiler(repository.mapped_columns(), self.id_column, dialect)
+
+
+class SQLAlchemyRowStore:
+    """The ``RecordStore`` of a data-mapper repository, within a session's transaction."""
+
+    __slots__ = ("_repository", "_session", "_statements")
+
+    def __init__(
+        self, session: Session, repository: type[DataMapperRepository[Any, Any, Any]]
+    ) -> None:
+        """Store ``repository``'s rows through ``session`` (on the unit of work's connection)."""
+        self._session = session
+        self._repository = repository
+        dialect = session.connection().dialect.name
+        per_dialect: dict[str, _RowStatements] = repository.__dict__.get("_creativeflow_rows", {})
+        if not per_dialect:
+            repository._creativeflow_rows = per_dialect  # type: ignore[attr-defined] # noqa: SLF001 (a cache on the class)
+        statements = per_dialect.get(dialect)
+        if statements is None:
+            statements = per_dialect[dialect] = _RowStatements(repository, dialect)
+        self._statements = statements
+
+    def get(self, id_: object, tenant_id: str | None) -> StoredRecord | None:
+        """Return the root row with ``id_`` (of ``tenant_id`` when given), or ``None``."""
+        statement = self._statements.select.where(self._statements.id_column == id_)
+        statement = statement.where(*self._tenant_condition(tenant_id))
+        rows = self._scalars(statement, id_)
+        return self._record(rows[0]) if rows else None
+
+    def find(self, query: RecordQuery) -> list[StoredRecord]:
+        """Return the root rows matching ``query`` in its order."""
+        compiler = self._statements.compiler
+        statement = self._statements.select.where(*self._conditions(query))
+        statement = statement.order_by(*compiler.order_by(query.order_by))
+        if query.offset:
+            statement = statement.offset(query.offset)
+        if query.limit is not None:
+            statement = statement.limit(query.limit)
+        return [self._record(row) for row in self._scalars(statement)]
+
+    def count(self, query: RecordQuery) -> int:
+        """Return how many root rows match ``query``."""
+        table = self._statements.mapper.local_table
+        statement = select(func.count()).select_from(table).where(*self._conditions(query))
+        return int(self._execute(statement, None).scalar_one())
+
+    def insert(self, records: Sequence[StoredRecord]) -> Result[None, AlreadyExistsError]:
+        """Add the new root rows and their children; a taken id or unique key is a ``Failure``."""
+        clash = records[0].id if len(records) == 1 else f"one of {len(records)} new"
+        session = self._session
+        for record in records:
+            if session.identity_map.get(self._key(record.id)) is not None:
+                # Still in this session (removed, or never committed): a duplicate for sure.
+                return Failure(AlreadyExistsError(self._repository.resource_name, record.id))
+        for record in records:
+            self._stamp(record, record.version)
+            session.add(record.data)
+        return self._flush(clash)
+
+    def update(
+        self, record: StoredRecord, expected_version: int
+    ) -> Result[bool, AlreadyExistsError]:
+        """Write the new root row and children if the stored version is ``expected_version``."""
+        if not self._bump(record.id, expected_version, record.version):
+            return Success(False)  # noqa: FBT003 (the port's answer: not matched)
+        self._stamp(record, record.version)
+        self._session.merge(record.data)
+        flushed = self._flush(record.id)
+        if isinstance(flushed, Failure):
+            return flushed
+        return Success(True)  # noqa: FBT003 (the port's answer: matched)
+
+    def delete(self, id_: object, expected_version: int) -> bool:
+        """Delete the root row and its children if the stored version is ``expected_version``."""
+        if not self._bump(id_, expected_version, expected_version + 1):
+            return False
+        row = self._session.get(self._repository.row_class, id_, options=self._statements.options)
+        self._session.delete(row)
+        self._flush(id_)  # only a reference to the row can fail this, and that raises
+        return True
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _bump(self, id_: object, expected: int, version: int) -> bool:
+        """Move the stored version from ``expected`` to ``version``; say whether it matched.
+
+        It runs before any other write of the aggregate: on PostgreSQL it also locks the root
+        row, so concurrent writers of one aggregate queue here and all but one find a newer
+        version.
+        """
+        params = {"b_id": id_, "b_expected": expected, "b_version": version}
+        result = self._execute(self._statements.bump, params, id_)
+        if int(getattr(result, "rowcount", 0)) != 1:
+            return False
+        loaded = self._session.identity_map.get(self._key(id_))
+        if loaded is not None:  # keep the ORM's copy in step, so it writes no version itself
+            set_committed_value(loaded, self._statements.version_key, version)
+        return True
+
+    def _stamp(self, record: StoredRecord, version: int) -> None:
+        row = record.data
+        setattr(row, self._statements.version_key, version)
+        if self._statements.tenant_key is not None:
+            setattr(row, self._statements.tenant_key, self._tenant_value(record.tenant_id))
+
+    def _flush(self, subject: object) -> Result[None, AlreadyExistsError]:
+        try:
+            self._session.flush()
+        except DBAPIError as exc:
+            error = translate_error(exc, self._repository.resource_name, subject)
+            if isinstance(error, AlreadyExistsError):
+                return Failure(error)
+            if error is None:
+                raise
+            raise error from exc
+        return Success(None)
+
+    def _record(self, row: Any) -> StoredRecord:  # noqa: ANN401 (the service's row class)
+        statements = self._statements
+        tenant = None if statements.tenant_key is None else getattr(row, statements.tenant_key)
+        return StoredRecord(
+            id=getattr(row, statements.mapper.get_property_by_column(statements.id_column).key),
+            version=getattr(row, statements.version_key),
+            tenant_id=None if tenant is None else str(tenant),
+            data=row,
+        )
+
+    def _key(self, id_: object) -> Any:  # noqa: ANN401 (SQLAlchemy's identity key)
+        return self._session.identity_key(self._repository.row_class, id_)
+
+    def _tenant_condition(self, tenant_id: str | None) -> list[ColumnElement[bool]]:
+        column = self._statements.tenant_column
+        if tenant_id is None or column is None:
+            return []
+        return [column == self._tenant_value(tenant_id)]
+
+    def _tenant_value(self, tenant_id: str | None) -> object:
+        column = self._statements.tenant_column
+        if tenant_id is not None and column is not None and _python_type(column) is UUID:
+            return UUID(tenant_id)
+        return tenant_id
+
+    def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
+        compiler = self._statements.compiler
+        conditions = self._tenant_condition(query.tenant_id)
+        if query.specification is not None:
+            conditions.append(compiler.where(query.specification))
+        if query.after is not None:
+            conditions.append(compiler.after(query.order_by, query.after))
+        return conditions
+
+    def _scalars(self, statement: Select[Any], subject: object = None) -> list[Any]:
+        try:
+            return list(self._session.scalars(statement))
+        except DBAPIError as exc:
+            error = translate_error(exc, self._repository.resource_name, subject)
+            if error is None:
+                raise
+            raise error from exc
+
+    def _execute(self, statement: Any, params: object, subject: object = None) -> Any:  # noqa: ANN401
+        connection = self._session.connection()
+        return execute(connection, statement, params, self._repository.resource_name, subject)
+
+
+def _child_loads(mapper: Mapper[Any], ancestors: frozenset[Mapper[Any]]) -> list[LoaderOption]:
+    """Load every owned child (``delete-orphan`` relationships) with ``SELECT ... IN``."""
+    options: list[LoaderOption] = []
+    for relationship in mapper.relationships:
+        if not relationship.cascade.delete_orphan or relationship.mapper in ancestors:
+            continue
+        option: Any = selectinload(relationship.class_attribute)
+        nested = _child_loads(relationship.mapper, ancestors | {mapper})
+        if nested:
+            option = option.options(*nested)
+        options.append(option)
+    return options
+
+
+def _python_type(column: Any) -> object:  # noqa: ANN401
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
