@@ -18,7 +18,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import domain, persistence
+from . import data_mapper, domain, persistence
+from ._databases import DEFAULT_POSTGRES_URL
 from ._harness import (
     DEFAULT_PROCESS_RUNS,
     DEFAULT_REPEATS,
@@ -77,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--postgres",
         metavar="URL",
-        default=os.environ.get("BENCHMARKS_POSTGRES_URL", persistence.DEFAULT_POSTGRES_URL),
+        default=os.environ.get("BENCHMARKS_POSTGRES_URL", DEFAULT_POSTGRES_URL),
         help=(
             "the PostgreSQL server of the persistence cases, which run in a schema of their own "
             "dropped afterwards; skipped when unreachable "
@@ -166,11 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with ExitStack() as stack:
         cases = [case for case in domain.cases() if selected(case.name)]
         prepared = persistence.cases(selected, stack, args.postgres)
-        cases += prepared.cases
+        mapped = data_mapper.cases(selected, stack, args.postgres)
+        cases += prepared.cases + mapped.cases
+        notes = prepared.notes + mapped.notes
         process_cases = [case for case in domain.process_cases() if selected(case.name)]
         if not cases and not process_cases:
-            if prepared.notes:
-                print("\n".join(prepared.notes))
+            if notes:
+                print("\n".join(notes))
             else:
                 print(f"no case matches {args.only!r}", file=sys.stderr)
             return 0
@@ -187,12 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     for m in measurements:
         print(f"  {m.name}: baseline = {m.baseline}")
-    for note in prepared.notes:
+    for note in notes:
         print(f"  {note}")
     print()
     print(_summary(measurements))
     if args.json is not None:
-        _write_json(args.json, measurements, prepared.notes, args)
+        _write_json(args.json, measurements, notes, args)
     return 0
 
 

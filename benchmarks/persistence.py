@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import secrets
-import sys
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -34,10 +30,8 @@ from sqlalchemy import (
     event,
     insert,
     select,
-    text,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from creativeflow_shared.application import (
     DocumentRepository,
@@ -54,6 +48,14 @@ from creativeflow_shared.infrastructure.sqlalchemy import (
     outbox_table,
 )
 
+from ._databases import (
+    Postgres,
+    Supply,
+    progress,
+    sqlite_engine,
+    sqlite_file,
+    sqlite_pragmas,
+)
 from ._harness import Case
 
 if TYPE_CHECKING:
@@ -63,10 +65,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-__all__ = ["DEFAULT_POSTGRES_URL", "Prepared", "cases"]
-
-#: Where the PostgreSQL cases look for a server unless told otherwise.
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+__all__ = ["Prepared", "cases"]
 
 #: How many aggregates the batch case adds in one unit of work.
 BATCH = 1000
@@ -319,20 +318,6 @@ _EVENTS = "commit with 2 events into the outbox"
 _SYNC_CASES = (_ADD, _GET, _MANY, _EVENTS)
 
 
-@dataclass(slots=True)
-class _Supply:
-    """Fresh inputs for the calls of one timed batch, built untimed by ``prepare``."""
-
-    make: Callable[[], object]
-    items: list[Any] = field(default_factory=list[Any])
-
-    def prepare(self, number: int) -> None:
-        self.items = [self.make() for _ in range(number)]
-
-    def take(self) -> Any:  # noqa: ANN401 (whatever ``make`` builds)
-        return self.items.pop()
-
-
 def _add_case(name: str, engine: Engine) -> Case:
     def library_with(order: Order) -> None:
         with SQLAlchemyUnitOfWork(engine, METADATA) as uow:
@@ -345,7 +330,7 @@ def _add_case(name: str, engine: Engine) -> Case:
             conn.execute(_INSERT_ORDER, _order_row(order, now))
 
     _same_inserts(engine, lambda o: library_with(o[0]), lambda o: baseline_with(o[0]), 1)
-    supply = _Supply(_new_order)
+    supply = Supply(_new_order)
     return Case(
         name=name,
         library=lambda: library_with(supply.take()),
@@ -398,7 +383,7 @@ def _many_case(name: str, engine: Engine) -> Case:
             conn.execute(_INSERT_ORDER, [_order_row(order, now) for order in orders])
 
     _same_inserts(engine, library_with, baseline_with, BATCH)
-    supply = _Supply(lambda: _orders(BATCH))
+    supply = Supply(lambda: _orders(BATCH))
     return Case(
         name=name,
         library=lambda: library_with(supply.take()),
@@ -487,7 +472,7 @@ def _async_add_case(name: str, engines: tuple[AsyncEngine, Engine], runner: asyn
         lambda o: run(baseline_with(o[0])),
         1,
     )
-    supply = _Supply(_new_order)
+    supply = Supply(_new_order)
     return Case(
         name=name,
         library=lambda: run(library_with(supply.take())),
@@ -502,44 +487,17 @@ def _async_add_case(name: str, engines: tuple[AsyncEngine, Engine], runner: asyn
 # -- the databases -----------------------------------------------------------------------------
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401 (any driver)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def _check_sqlite(engine: Engine) -> None:
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-
-
-def _sqlite_file(stack: ExitStack) -> str:
-    directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="benchmarks-sqlite-"))
-    return str(Path(directory) / "benchmarks.db")
-
-
-def _sqlite_engine(stack: ExitStack) -> Engine:
-    engine = create_engine(f"sqlite:///{_sqlite_file(stack)}")
-    event.listen(engine, "connect", _sqlite_pragmas)
-    stack.callback(engine.dispose)
-    _check_sqlite(engine)
-    METADATA.create_all(engine)
-    return engine
-
-
 def _aiosqlite_engines(stack: ExitStack, runner: asyncio.Runner) -> tuple[AsyncEngine, Engine]:
     """An aiosqlite engine on a new file, and a sync engine on the same file for the checks."""
     from sqlalchemy.ext.asyncio import create_async_engine  # noqa: PLC0415 (only when selected)
 
-    path = _sqlite_file(stack)
+    path = sqlite_file(stack)
     checker = create_engine(f"sqlite:///{path}")
-    event.listen(checker, "connect", _sqlite_pragmas)
+    event.listen(checker, "connect", sqlite_pragmas)
     stack.callback(checker.dispose)
     METADATA.create_all(checker)
     engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     stack.callback(lambda: runner.run(engine.dispose()))
 
     async def check() -> None:
@@ -549,56 +507,6 @@ def _aiosqlite_engines(stack: ExitStack, runner: asyncio.Runner) -> tuple[AsyncE
 
     runner.run(check())
     return engine, checker
-
-
-@dataclass(slots=True)
-class _Postgres:
-    """A schema of its own on the PostgreSQL server, created on first use, dropped at exit."""
-
-    url: str
-    stack: ExitStack
-    schema: str | None = None
-    error: str | None = None
-
-    def connect_args(self) -> dict[str, object]:
-        return {"connect_timeout": 3, "options": f"-c search_path={self.schema}"}
-
-    def ready(self) -> bool:
-        """Create the schema and the tables; ``False`` (with :attr:`error`) if unreachable."""
-        if self.schema is not None or self.error is not None:
-            return self.error is None
-        schema = f"benchmarks_{secrets.token_hex(4)}"
-        try:
-            admin = create_engine(self.url, connect_args={"connect_timeout": 3})
-            with admin.begin() as conn:
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-        except (SQLAlchemyError, ImportError) as exc:
-            self.error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-            return False
-        self.stack.callback(admin.dispose)
-        self.stack.callback(self._drop, admin, schema)
-        self.schema = schema
-        return True
-
-    @staticmethod
-    def _drop(admin: Engine, schema: str) -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-
-    def engine(self) -> Engine:
-        engine = create_engine(self.url, connect_args=self.connect_args())
-        self.stack.callback(engine.dispose)
-        METADATA.create_all(engine)
-        return engine
-
-    def async_engines(self, runner: asyncio.Runner) -> tuple[AsyncEngine, Engine]:
-        """A psycopg async engine, and a sync engine on the same schema for the checks."""
-        from sqlalchemy.ext.asyncio import create_async_engine  # noqa: PLC0415 (when selected)
-
-        checker = self.engine()
-        engine = create_async_engine(self.url, connect_args=self.connect_args())
-        self.stack.callback(lambda: runner.run(engine.dispose()))
-        return engine, checker
 
 
 def _runner(stack: ExitStack) -> asyncio.Runner:
@@ -618,10 +526,6 @@ class Prepared:
     notes: list[str]
 
 
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def cases(selected: Callable[[str], bool], stack: ExitStack, postgres_url: str) -> Prepared:
     """Build the persistence cases whose names ``selected`` accepts.
 
@@ -632,18 +536,18 @@ def cases(selected: Callable[[str], bool], stack: ExitStack, postgres_url: str) 
     built: list[Case] = []
     skipped = 0
     stack.enter_context(use_context(_CONTEXT))
-    postgres = _Postgres(postgres_url, stack)
+    postgres = Postgres(postgres_url, stack)
 
     sync_backends: tuple[tuple[str, Callable[[], Engine | None]], ...] = (
-        ("sqlite", lambda: _sqlite_engine(stack)),
-        ("postgresql", lambda: postgres.engine() if postgres.ready() else None),
+        ("sqlite", lambda: sqlite_engine(stack, METADATA)),
+        ("postgresql", lambda: postgres.engine(METADATA) if postgres.ready() else None),
     )
     for backend, make_engine in sync_backends:
         names = [(case, _name(backend, case)) for case in _SYNC_CASES]
         names = [(case, name) for case, name in names if selected(name)]
         if not names:
             continue
-        _progress(f"preparing {backend} ...")
+        progress(f"preparing {backend} ...")
         engine = make_engine()
         if engine is None:
             skipped += len(names)
@@ -656,14 +560,14 @@ def cases(selected: Callable[[str], bool], stack: ExitStack, postgres_url: str) 
         ("sqlite async", lambda runner: _aiosqlite_engines(stack, runner)),
         (
             "postgresql async",
-            lambda runner: postgres.async_engines(runner) if postgres.ready() else None,
+            lambda runner: postgres.async_engines(runner, METADATA) if postgres.ready() else None,
         ),
     )
     for backend, make_async_engine in async_backends:
         name = _name(backend, _ADD)
         if not selected(name):
             continue
-        _progress(f"preparing {backend} ...")
+        progress(f"preparing {backend} ...")
         runner = _runner(stack)
         engines = make_async_engine(runner)
         if engines is None:
@@ -676,5 +580,5 @@ def cases(selected: Callable[[str], bool], stack: ExitStack, postgres_url: str) 
             f"skipped {skipped} PostgreSQL case(s): server unreachable ({postgres.error}); "
             "pass --postgres URL or set BENCHMARKS_POSTGRES_URL"
         )
-        _progress(notes[-1])
+        progress(notes[-1])
     return Prepared(built, notes)

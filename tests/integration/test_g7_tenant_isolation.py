@@ -1,24 +1,36 @@
-"""G7: no tenant reads or writes another tenant's aggregates through the repositories."""
+"""G7: no tenant reads or writes another tenant's aggregates through the repositories.
+
+Every check runs on every backend and in both storage styles: the notes are stored as
+documents, and as rows of their own through a data-mapper repository.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
 
 import pytest
 from returns.result import Failure, Success
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from typing_extensions import override
 
 from creativeflow_shared.application import (
     DocumentRepository,
+    Repository,
     RequestContext,
     project,
     use_context,
 )
 from creativeflow_shared.domain import AggregateRoot, ForbiddenError, Identity, NotFoundError, where
-from creativeflow_shared.infrastructure.sqlalchemy import document_table, outbox_table
+from creativeflow_shared.infrastructure.sqlalchemy import (
+    DataMapperRepository,
+    document_table,
+    outbox_table,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from contextlib import AbstractContextManager
 
     from creativeflow_shared.testing import UnitOfWorkHarness
@@ -47,16 +59,46 @@ class NoteRepository(DocumentRepository[Note, NoteId]):
     projections = (project("rank"),)
 
 
+_METADATA = MetaData()
+document_table(_METADATA, NoteRepository, name="g7_notes")
+outbox_table(_METADATA, name="g7_outbox")
+
+
+class _Rows(DeclarativeBase):
+    metadata = _METADATA
+
+
+class NoteRow(_Rows):
+    __tablename__ = "dm_g7_notes"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    tenant_id: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int]
+
+
+class NoteRowRepository(DataMapperRepository[Note, NoteId, NoteRow]):
+    columns: ClassVar[Mapping[str, Any]] = {"title": NoteRow.title, "rank": NoteRow.rank}
+
+    @override
+    def to_row(self, aggregate: Note) -> NoteRow:
+        return NoteRow(id=aggregate.id.value, title=aggregate.title, rank=aggregate.rank)
+
+    @override
+    def to_domain(self, row: NoteRow) -> Note:
+        return Note(id=NoteId(row.id), tenant_id=row.tenant_id, title=row.title, rank=row.rank)
+
+
 NOTE = where(Note)
 ACME, GLOBEX = "acme", "globex"
+_Notes = type[Repository[Note, NoteId]]
 
 
 @pytest.fixture(scope="module")
 def metadata() -> MetaData:
-    tables = MetaData()
-    document_table(tables, NoteRepository, name="g7_notes")
-    outbox_table(tables, name="g7_outbox")
-    return tables
+    """The notes' document table, their rows and the outbox."""
+    return _METADATA
 
 
 @pytest.fixture(params=BACKENDS)
@@ -66,12 +108,19 @@ def harness(
     return make_harness(request.param)
 
 
+@pytest.fixture(params=[NoteRepository, NoteRowRepository], ids=["documents", "rows"])
+def repository(request: pytest.FixtureRequest) -> _Notes:
+    """Each storage style in turn."""
+    kind: _Notes = request.param
+    return kind
+
+
 def _note(tenant: str, title: str, rank: int) -> Note:
     return Note(id=NoteId.new(), tenant_id=tenant, title=title, rank=rank)
 
 
 @pytest.fixture
-def notes(harness: UnitOfWorkHarness) -> dict[str, list[Note]]:
+def notes(harness: UnitOfWorkHarness, repository: _Notes) -> dict[str, list[Note]]:
     """Two notes of ACME and two of GLOBEX, with the same titles and ranks."""
     stored = {
         tenant: [_note(tenant, "plan", 1), _note(tenant, "memo", 2)] for tenant in (ACME, GLOBEX)
@@ -79,7 +128,7 @@ def notes(harness: UnitOfWorkHarness) -> dict[str, list[Note]]:
     for tenant, tenant_notes in stored.items():
         with _as(tenant), harness.open() as uow:
             for note in tenant_notes:
-                uow.repository(NoteRepository).add(note)
+                uow.repository(repository).add(note)
             assert uow.commit() == Success(None)
     return stored
 
@@ -93,20 +142,20 @@ def _ids(notes: Sequence[Note]) -> set[NoteId]:
 
 
 def test_g7_a_tenant_reads_only_its_own_aggregates(
-    harness: UnitOfWorkHarness, notes: dict[str, list[Note]]
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
 ) -> None:
     acme, globex = notes[ACME], notes[GLOBEX]
     by_rank = [NOTE.rank.asc()]
 
     with _as(ACME), harness.open() as uow:
-        repository = uow.repository(NoteRepository)
-        own, foreign = repository.get(acme[0].id), repository.get(globex[0].id)
-        exists = (repository.exists(acme[0].id), repository.exists(globex[0].id))
-        found, planned = repository.find(), repository.find(NOTE.title.eq("plan"))
-        counted = (repository.count(), repository.count(NOTE.rank.ge(1)))
-        page = repository.page(order_by=by_rank, limit=10)
-        first = repository.page_after(order_by=by_rank, limit=1).unwrap()
-        second = repository.page_after(first.next_cursor, order_by=by_rank, limit=1).unwrap()
+        notes_ = uow.repository(repository)
+        own, foreign = notes_.get(acme[0].id), notes_.get(globex[0].id)
+        exists = (notes_.exists(acme[0].id), notes_.exists(globex[0].id))
+        found, planned = notes_.find(), notes_.find(NOTE.title.eq("plan"))
+        counted = (notes_.count(), notes_.count(NOTE.rank.ge(1)))
+        page = notes_.page(order_by=by_rank, limit=10)
+        first = notes_.page_after(order_by=by_rank, limit=1).unwrap()
+        second = notes_.page_after(first.next_cursor, order_by=by_rank, limit=1).unwrap()
 
     assert isinstance(own, Success)
     assert isinstance(foreign, Failure)
@@ -119,58 +168,58 @@ def test_g7_a_tenant_reads_only_its_own_aggregates(
 
 
 def test_g7_writing_another_tenants_aggregate_is_forbidden(
-    harness: UnitOfWorkHarness, notes: dict[str, list[Note]]
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
 ) -> None:
     intruder = _note(GLOBEX, "intruder", 9)
 
     with _as(ACME), harness.open() as uow:
-        repository = uow.repository(NoteRepository)
+        notes_ = uow.repository(repository)
         with pytest.raises(ForbiddenError):
-            repository.add(intruder)
+            notes_.add(intruder)
         with pytest.raises(ForbiddenError):
-            repository.remove(notes[GLOBEX][0])
+            notes_.remove(notes[GLOBEX][0])
         committed = uow.commit()
     with _as(GLOBEX), harness.open() as uow:
-        stored = uow.repository(NoteRepository).find()
+        stored = uow.repository(repository).find()
 
     assert committed == Success(None)
     assert _ids(stored) == _ids(notes[GLOBEX])
 
 
 def test_g7_moving_an_aggregate_to_another_tenant_is_refused_on_commit(
-    harness: UnitOfWorkHarness, notes: dict[str, list[Note]]
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
 ) -> None:
     moved = notes[ACME][0]
 
     with _as(ACME), harness.open() as uow:
-        uow.repository(NoteRepository).get(moved.id).unwrap().tenant_id = GLOBEX
+        uow.repository(repository).get(moved.id).unwrap().tenant_id = GLOBEX
         with pytest.raises(ForbiddenError):
             uow.commit()
     with _as(GLOBEX), harness.open() as uow:
-        seen_by_globex = uow.repository(NoteRepository).exists(moved.id)
+        seen_by_globex = uow.repository(repository).exists(moved.id)
     with _as(ACME), harness.open() as uow:
-        stored = uow.repository(NoteRepository).get(moved.id).unwrap()
+        stored = uow.repository(repository).get(moved.id).unwrap()
 
     assert seen_by_globex is False
     assert (stored.tenant_id, stored.version) == (ACME, 1)
 
 
 def test_g7_without_a_tenant_in_context_nothing_is_read_or_written(
-    harness: UnitOfWorkHarness, notes: dict[str, list[Note]]
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
 ) -> None:
     known = notes[ACME][0]
 
     with _as(None), harness.open() as uow:
-        repository = uow.repository(NoteRepository)
+        notes_ = uow.repository(repository)
         calls: list[Callable[[], object]] = [
-            lambda: repository.get(known.id),
-            lambda: repository.exists(known.id),
-            repository.find,
-            repository.count,
-            repository.page,
-            lambda: repository.page_after(order_by=[NOTE.rank.asc()]),
-            lambda: repository.add(_note(ACME, "orphan", 3)),
-            lambda: repository.remove(known),
+            lambda: notes_.get(known.id),
+            lambda: notes_.exists(known.id),
+            notes_.find,
+            notes_.count,
+            notes_.page,
+            lambda: notes_.page_after(order_by=[NOTE.rank.asc()]),
+            lambda: notes_.add(_note(ACME, "orphan", 3)),
+            lambda: notes_.remove(known),
         ]
         for call in calls:
             with pytest.raises(ForbiddenError):

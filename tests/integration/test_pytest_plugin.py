@@ -31,7 +31,7 @@ def test_the_plugin_is_registered_under_the_pytest11_entry_point() -> None:
 
 
 def test_the_in_memory_database_fixture_starts_empty(in_memory_database: InMemoryDatabase) -> None:
-    assert (in_memory_database.documents, in_memory_database.outbox) == ({}, [])
+    assert (in_memory_database.records, in_memory_database.outbox) == ({}, [])
 
 
 def test_the_sqlite_engines_open_one_database_file(

@@ -6,6 +6,10 @@ integer) and attributes inside the JSON document (text, integers, booleans, an e
 optional text). The repository's ``find`` and ``count`` must agree with
 ``Specification.is_satisfied_by``, and ``find(order_by=...)`` with a Python sort that puts
 ``None`` after every value and breaks ties by id.
+
+The same aggregates are also stored through a data-mapper repository that maps every attribute
+to a column of its own row, so specifications compiled over mapped columns are held to the
+same in-memory evaluation, ordering by any attribute included.
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ import enum
 import os
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from returns.result import Success
-from sqlalchemy import MetaData, create_engine, delete, text
+from sqlalchemy import BigInteger, MetaData, String, create_engine, delete, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from typing_extensions import override
 
-from creativeflow_shared.application import DocumentRepository, project
+from creativeflow_shared.application import DocumentRepository, Repository, project
 from creativeflow_shared.domain import (
     AggregateRoot,
     Identity,
@@ -31,11 +38,17 @@ from creativeflow_shared.domain import (
     Specification,
     where,
 )
-from creativeflow_shared.infrastructure.sqlalchemy import SQLAlchemyUnitOfWork, document_table
+from creativeflow_shared.infrastructure.sqlalchemy import (
+    DataMapperRepository,
+    ExactDecimal,
+    SQLAlchemyUnitOfWork,
+    UtcDateTime,
+    document_table,
+)
 from creativeflow_shared.testing import aware_datetimes, identities
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from sqlalchemy import Engine
 
@@ -82,6 +95,84 @@ class SampleRepository(DocumentRepository[Sample, SampleId]):
 
 _METADATA = MetaData()
 _SAMPLES = document_table(_METADATA, SampleRepository, name="prop_spec_sql_samples")
+
+
+class _Rows(DeclarativeBase):
+    metadata = _METADATA
+
+
+class SampleRow(_Rows):
+    """A sample in a row of its own: every attribute in a column that holds its plain value."""
+
+    __tablename__ = "dm_prop_spec_sql_samples"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    rank: Mapped[int] = mapped_column(BigInteger)
+    label: Mapped[str] = mapped_column(String)
+    price: Mapped[Decimal] = mapped_column(ExactDecimal())
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    score: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String)
+    count: Mapped[int] = mapped_column(BigInteger)
+    flag: Mapped[bool]
+    colour: Mapped[str] = mapped_column(String)
+    ref: Mapped[UUID]
+    memo: Mapped[str | None] = mapped_column(String)
+
+
+class SampleRowRepository(DataMapperRepository[Sample, SampleId, SampleRow]):
+    columns: ClassVar[Mapping[str, Any]] = {
+        "rank": SampleRow.rank,
+        "label": SampleRow.label,
+        "price": SampleRow.price,
+        "at": SampleRow.at,
+        "score": SampleRow.score,
+        "note": SampleRow.note,
+        "count": SampleRow.count,
+        "flag": SampleRow.flag,
+        "colour": SampleRow.colour,
+        "ref": SampleRow.ref,
+        "memo": SampleRow.memo,
+    }
+
+    @override
+    def to_row(self, aggregate: Sample) -> SampleRow:
+        return SampleRow(
+            id=aggregate.id.value,
+            rank=aggregate.rank,
+            label=aggregate.label,
+            price=aggregate.price,
+            at=aggregate.at,
+            score=aggregate.score,
+            note=aggregate.note,
+            count=aggregate.count,
+            flag=aggregate.flag,
+            colour=aggregate.colour.value,
+            ref=aggregate.ref.value,
+            memo=aggregate.memo,
+        )
+
+    @override
+    def to_domain(self, row: SampleRow) -> Sample:
+        return Sample(
+            id=SampleId(row.id),
+            rank=row.rank,
+            label=row.label,
+            price=row.price,
+            at=row.at,
+            score=row.score,
+            note=row.note,
+            count=row.count,
+            flag=row.flag,
+            colour=Colour(row.colour),
+            ref=SampleId(row.ref),
+            memo=row.memo,
+        )
+
+
+_SAMPLE_ROWS = _METADATA.tables["dm_prop_spec_sql_samples"]
+_Samples = type[Repository[Sample, SampleId]]
 
 _PROJECTED = ("rank", "label", "price", "at", "score")
 _OPTIONAL = ("score", "memo")
@@ -173,17 +264,23 @@ def _specifications(samples: Sequence[Sample]) -> st.SearchStrategy[Specificatio
     return st.recursive(_leaves(samples), combine, max_leaves=6)
 
 
-_SORT_KEYS = st.lists(
-    st.tuples(st.sampled_from(_PROJECTED), st.booleans()),
-    min_size=1,
-    max_size=2,
-    unique_by=lambda key: key[0],
-).map(
-    lambda keys: [
-        where(Sample)[name].desc() if descending else where(Sample)[name].asc()
-        for name, descending in keys
-    ]
-)
+def _sort_keys(names: Sequence[str]) -> st.SearchStrategy[list[SortKey[Sample]]]:
+    return st.lists(
+        st.tuples(st.sampled_from(names), st.booleans()),
+        min_size=1,
+        max_size=2,
+        unique_by=lambda key: key[0],
+    ).map(
+        lambda keys: [
+            where(Sample)[name].desc() if descending else where(Sample)[name].asc()
+            for name, descending in keys
+        ]
+    )
+
+
+_SORT_KEYS = _sort_keys(_PROJECTED)
+# A data-mapper repository keeps every attribute in a column: any of them sorts.
+_ROW_SORT_KEYS = _sort_keys(_FIELDS)
 
 
 def _python_order(samples: Sequence[Sample], keys: Sequence[SortKey[Sample]]) -> list[SampleId]:
@@ -204,16 +301,17 @@ def _check(
     samples: list[Sample],
     specification: Specification[Sample],
     keys: list[SortKey[Sample]],
+    kind: _Samples = SampleRepository,
 ) -> None:
     with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
-        repository = uow.repository(SampleRepository)
+        repository = uow.repository(kind)
         for sample in samples:
             repository.add(sample.model_copy())
         assert uow.commit() == Success(None)
     expected = [s for s in samples if specification.is_satisfied_by(s)]
 
     with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
-        repository = uow.repository(SampleRepository)
+        repository = uow.repository(kind)
         found = repository.find(specification)
         counted = repository.count(specification)
         ordered = repository.find(specification, order_by=keys)
@@ -233,6 +331,14 @@ def _cases(
 ) -> tuple[list[Sample], Specification[Sample], list[SortKey[Sample]]]:
     samples = draw(_SAMPLE_LISTS)
     return samples, draw(_specifications(samples)), draw(_SORT_KEYS)
+
+
+@st.composite
+def _row_cases(
+    draw: st.DrawFn,
+) -> tuple[list[Sample], Specification[Sample], list[SortKey[Sample]]]:
+    samples = draw(_SAMPLE_LISTS)
+    return samples, draw(_specifications(samples)), draw(_ROW_SORT_KEYS)
 
 
 _Case = tuple[list[Sample], Specification[Sample], list[SortKey[Sample]]]
@@ -284,9 +390,35 @@ def test_postgresql_selects_counts_and_orders_as_specifications_evaluate(
     _check(engine, samples, specification, keys)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_row_cases())
+def test_sqlite_rows_select_count_and_order_as_specifications_evaluate(case: _Case) -> None:
+    samples, specification, keys = case
+    engine = create_engine("sqlite://")
+    try:
+        _METADATA.create_all(engine)
+        _check(engine, samples, specification, keys, SampleRowRepository)
+    finally:
+        engine.dispose()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_row_cases())
+def test_postgresql_rows_select_count_and_order_as_specifications_evaluate(
+    postgres_engine_with_samples: Engine, case: _Case
+) -> None:
+    engine = postgres_engine_with_samples
+    samples, specification, keys = case
+    with engine.begin() as connection:
+        connection.execute(delete(_SAMPLE_ROWS))
+
+    _check(engine, samples, specification, keys, SampleRowRepository)
+
+
 def test_the_generated_samples_cover_every_compared_field() -> None:
     # The strategies above name every field of the aggregate but ``id`` and ``version``.
     fields = set(Sample.model_fields) - {"id", "version"}
 
     assert set(_FIELDS) == fields
     assert {p.path[0] for p in SampleRepository.projected} == set(_PROJECTED)
+    assert {p.path[0] for p in SampleRowRepository.projected} == fields

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import assert_type
+from typing import TYPE_CHECKING, ClassVar, assert_type
+from uuid import UUID
 
 from returns.result import Result
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import ForeignKey, MetaData, create_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from typing_extensions import override
 
 from creativeflow_shared.application import (
     AsyncRepository,
@@ -24,11 +27,16 @@ from creativeflow_shared.domain import (
     where,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import (
+    AsyncSQLAlchemyUnitOfWork,
+    DataMapperRepository,
     SQLAlchemyUnitOfWork,
     document_table,
     outbox_table,
 )
 from creativeflow_shared.testing import AsyncInMemoryUnitOfWork, InMemoryUnitOfWork
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 class TicketId(Identity):
@@ -47,6 +55,45 @@ class TicketRepository(DocumentRepository[Ticket, TicketId]):
         return self.find(order_by=[where(Ticket).rank.desc()], limit=3)
 
 
+class _Rows(DeclarativeBase):
+    metadata = MetaData()
+
+
+class TicketRow(_Rows):
+    __tablename__ = "type_check_ticket_rows"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    title: Mapped[str]
+    rank: Mapped[int]
+    labels: Mapped[list[TicketLabelRow]] = relationship(
+        cascade="all, delete-orphan", order_by="TicketLabelRow.position"
+    )
+
+
+class TicketLabelRow(_Rows):
+    __tablename__ = "type_check_ticket_labels"
+
+    ticket_id: Mapped[UUID] = mapped_column(ForeignKey(TicketRow.id), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str]
+
+
+class MappedTicketRepository(DataMapperRepository[Ticket, TicketId, TicketRow]):
+    columns: ClassVar[Mapping[str, object]] = {"rank": TicketRow.rank}
+
+    @override
+    def to_row(self, aggregate: Ticket) -> TicketRow:
+        return TicketRow(id=aggregate.id.value, title=aggregate.title, rank=aggregate.rank)
+
+    @override
+    def to_domain(self, row: TicketRow) -> Ticket:
+        return Ticket(id=TicketId(row.id), title=row.title, rank=row.rank)
+
+    def top(self) -> list[Ticket]:
+        return self.find(order_by=[where(Ticket).rank.desc()], limit=3)
+
+
 def check_sync_inferences(uow: UnitOfWork, ticket_id: TicketId) -> None:
     tickets = uow.repository(TicketRepository)
     assert_type(tickets, TicketRepository)
@@ -55,6 +102,23 @@ def check_sync_inferences(uow: UnitOfWork, ticket_id: TicketId) -> None:
     assert_type(tickets.page(), Page[Ticket])
     assert_type(tickets.page_after(None), Result[CursorPage[Ticket], InvalidInputError])
     assert_type(uow.commit(), Result[None, CommitError])
+
+
+def check_data_mapper_inferences(uow: SQLAlchemyUnitOfWork, ticket_id: TicketId) -> None:
+    tickets = uow.repository(MappedTicketRepository)
+    assert_type(tickets, MappedTicketRepository)
+    assert_type(tickets.get(ticket_id), Result[Ticket, NotFoundError])
+    assert_type(tickets.top(), list[Ticket])
+    assert_type(tickets.to_row(tickets.get(ticket_id).unwrap()), TicketRow)
+
+
+async def check_async_data_mapper_inferences(
+    uow: AsyncSQLAlchemyUnitOfWork, ticket_id: TicketId
+) -> None:
+    tickets = uow.repository(MappedTicketRepository)
+    assert_type(tickets, AsyncRepository[Ticket, TicketId])
+    assert_type(await tickets.get(ticket_id), Result[Ticket, NotFoundError])
+    assert_type(await uow.run(MappedTicketRepository, MappedTicketRepository.top), list[Ticket])
 
 
 async def check_async_inferences(uow: AsyncInMemoryUnitOfWork, ticket_id: TicketId) -> None:
@@ -87,3 +151,21 @@ def test_the_in_memory_unit_of_work_gives_back_the_same_type() -> None:
         tickets = uow.repository(TicketRepository)
 
     assert type(tickets) is TicketRepository
+
+
+def test_a_unit_of_work_gives_back_the_concrete_data_mapper_repository() -> None:
+    outbox_table(_Rows.metadata, name="type_check_mapped_outbox")
+    engine = create_engine("sqlite://")
+    _Rows.metadata.create_all(engine)
+    ticket = Ticket(id=TicketId.new(), title="mapped", rank=5)
+
+    with SQLAlchemyUnitOfWork(engine, _Rows.metadata) as uow:
+        tickets = uow.repository(MappedTicketRepository)
+        tickets.add(ticket)
+        uow.commit()
+    with SQLAlchemyUnitOfWork(engine, _Rows.metadata) as uow:
+        actual = uow.repository(MappedTicketRepository).top()
+    engine.dispose()
+
+    assert type(tickets) is MappedTicketRepository
+    assert actual == [ticket]

@@ -96,7 +96,7 @@ class DocumentRepository(Repository[A, I]):
         return tuple(_resolve(cls.aggregate_class, p) for p in cls.projections)
 
     @override
-    def encode(self, aggregate: A, state: dict[str, Any]) -> object:
+    def encode(self, aggregate: A, state: dict[str, Any], *, version: int) -> object:
         """Return the document: the snapshot itself (the JSON form without the version)."""
         return state
 

@@ -226,8 +226,8 @@ class Repository(ABC, Generic[A, I]):
 
     # -- the storage style ----------------------------------------------------------------------
     @abstractmethod
-    def encode(self, aggregate: A, state: dict[str, Any]) -> object:
-        """Return the stored form of ``aggregate``, given its snapshot ``state``."""
+    def encode(self, aggregate: A, state: dict[str, Any], *, version: int) -> object:
+        """Return the stored form of ``aggregate`` at ``version``, given its snapshot ``state``."""
 
     @abstractmethod
     def decode(self, record: StoredRecord) -> A:
@@ -408,7 +408,7 @@ class Repository(ABC, Generic[A, I]):
             id=comparable(aggregate.id),
             version=version,
             tenant_id=_tenant_of(aggregate) if self.tenant_owned else None,
-            data=self.encode(aggregate, state),
+            data=self.encode(aggregate, state, version=version),
             projections={p.name: comparable(value_at(aggregate, p.path)) for p in self.projected},
         )
 

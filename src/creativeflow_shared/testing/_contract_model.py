@@ -1,8 +1,10 @@
 """The small aggregate the contract suites store: one field of every kind they need to probe.
 
-``ContractItem`` has a unique projected ``sku``, a projected ``rank``, an optional projected
-``note``, and unprojected fields of the kinds a document store compares inside JSON (text,
-integer, boolean) or refuses to compare there (``Decimal``, ``datetime``, ``Money``).
+``ContractItem`` has a unique ``sku``, a ``rank`` and an optional ``note`` that every storage
+style keeps in columns; text, integer and boolean fields a document store compares inside
+JSON; fields no style compares (``Decimal``, ``datetime``, ``Money``); and children, an
+ordered tuple of ``ContractPart`` values that a data-mapper repository keeps in rows of
+their own.
 """
 
 from __future__ import annotations
@@ -12,9 +14,22 @@ from decimal import Decimal
 from pydantic import AwareDatetime, Field
 
 from creativeflow_shared.application import DocumentRepository, project
-from creativeflow_shared.domain import AggregateRoot, DomainEvent, Identity, Money, utc_now
+from creativeflow_shared.domain import (
+    AggregateRoot,
+    DomainEvent,
+    Identity,
+    Money,
+    ValueObject,
+    utc_now,
+)
 
-__all__ = ["ContractItem", "ContractItemChanged", "ContractItemId", "ContractItemRepository"]
+__all__ = [
+    "ContractItem",
+    "ContractItemChanged",
+    "ContractItemId",
+    "ContractItemRepository",
+    "ContractPart",
+]
 
 
 class ContractItemId(Identity):
@@ -22,13 +37,29 @@ class ContractItemId(Identity):
 
 
 class ContractItemChanged(DomainEvent, event_type="creativeflow.contract.item_changed"):
-    """A contract item was re-ranked, or touched without a change.
+    """A contract item was re-ranked, its parts changed, or it was touched without a change.
 
     Attributes:
         rank: The item's rank when the event was recorded.
     """
 
     rank: int
+
+
+class ContractPart(ValueObject):
+    """A child of a ``ContractItem``: a named quantity, kept in the item's order.
+
+    Attributes:
+        name: What the part is.
+        quantity: How many of it the item holds.
+
+    Examples:
+        >>> ContractPart(name="bolt", quantity=4) == ContractPart(name="bolt", quantity=4)
+        True
+    """
+
+    name: str
+    quantity: int
 
 
 def _default_price() -> Money:
@@ -39,15 +70,16 @@ class ContractItem(AggregateRoot[ContractItemId], aggregate_type="creativeflow.c
     """The aggregate the contract suites add, query, change and remove.
 
     Attributes:
-        sku: A unique code (projected into a unique column).
-        rank: An integer the suites order and compare by (projected).
-        note: An optional text (projected, nullable) for null semantics.
-        label: Text kept inside the JSON document only.
-        stock: An integer kept inside the JSON document only.
-        active: A flag kept inside the JSON document only.
-        price: A value object kept inside the JSON document only.
-        weight: A ``Decimal`` kept inside the JSON document only (not comparable there).
-        listed_at: A timestamp kept inside the JSON document only (not comparable there).
+        sku: A unique code (in a unique column).
+        rank: An integer the suites order and compare by (in a column).
+        note: An optional text (in a nullable column) for null semantics.
+        label: Text a document repository keeps inside its JSON only.
+        stock: An integer a document repository keeps inside its JSON only.
+        active: A flag a document repository keeps inside its JSON only.
+        price: A value object no repository may compare.
+        weight: A ``Decimal`` no repository may compare or order by.
+        listed_at: A timestamp no repository may compare or order by.
+        parts: The item's children, in their order.
     """
 
     sku: str
@@ -59,6 +91,7 @@ class ContractItem(AggregateRoot[ContractItemId], aggregate_type="creativeflow.c
     price: Money = Field(default_factory=_default_price)
     weight: Decimal = Decimal("1.250")
     listed_at: AwareDatetime = Field(default_factory=utc_now)
+    parts: tuple[ContractPart, ...] = ()
 
     @classmethod
     def new(  # noqa: PLR0913 (one keyword per field the suites set)
@@ -70,6 +103,7 @@ class ContractItem(AggregateRoot[ContractItemId], aggregate_type="creativeflow.c
         label: str = "",
         stock: int = 0,
         active: bool = True,
+        parts: tuple[ContractPart, ...] = (),
     ) -> ContractItem:
         """Return a new item with a fresh id."""
         return cls(
@@ -80,6 +114,7 @@ class ContractItem(AggregateRoot[ContractItemId], aggregate_type="creativeflow.c
             label=label,
             stock=stock,
             active=active,
+            parts=parts,
         )
 
     def rerank(self, rank: int) -> None:
@@ -91,8 +126,29 @@ class ContractItem(AggregateRoot[ContractItemId], aggregate_type="creativeflow.c
         """Record ``ContractItemChanged`` without changing any field (an event-only change)."""
         self.record(ContractItemChanged(rank=self.rank))
 
+    def add_part(self, name: str, quantity: int) -> None:
+        """Append a part and record ``ContractItemChanged``."""
+        self.parts = (*self.parts, ContractPart(name=name, quantity=quantity))
+        self.record(ContractItemChanged(rank=self.rank))
+
+    def drop_part(self, name: str) -> None:
+        """Remove the parts called ``name`` (the others keep their order); record the change."""
+        self.parts = tuple(part for part in self.parts if part.name != name)
+        self.record(ContractItemChanged(rank=self.rank))
+
+    def change_part(self, name: str, quantity: int) -> None:
+        """Set the quantity of the parts called ``name``; record ``ContractItemChanged``."""
+        self.parts = tuple(
+            ContractPart(name=name, quantity=quantity) if part.name == name else part
+            for part in self.parts
+        )
+        self.record(ContractItemChanged(rank=self.rank))
+
 
 class ContractItemRepository(DocumentRepository[ContractItem, ContractItemId]):
-    """The document repository of ``ContractItem`` the contract suites run against."""
+    """The document repository of ``ContractItem`` the contract suites run against.
+
+    The parts stay inside the JSON document, with the rest of the item.
+    """
 
     projections = (project("sku", unique=True), project("rank", index=True), project("note"))

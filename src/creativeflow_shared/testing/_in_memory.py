@@ -50,7 +50,9 @@ class InMemoryDatabase:
     """Committed records and outbox messages, shared by the units of work of one test.
 
     Attributes:
+        records: The committed records of each repository class, by id.
         outbox: Every committed outbox message, oldest first.
+        lock: Held while a unit of work commits, so commits are serialised.
     """
 
     def __init__(self) -> None:

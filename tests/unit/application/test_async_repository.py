@@ -111,4 +111,4 @@ def test_add_and_remove_are_written_on_commit() -> None:
 
     asyncio.run(write())
 
-    assert list(database.documents[CrateRepository]) == [added.id.root]
+    assert list(database.records[CrateRepository]) == [added.id.root]

@@ -473,7 +473,7 @@ def test_an_added_aggregate_is_stored_as_version_1_on_commit() -> None:
         uow.repository(JobRepository).add(job)
         committed = uow.commit()
 
-    stored = database.documents[JobRepository][job.id.root]
+    stored = database.records[JobRepository][job.id.root]
     assert committed == Success(None)
     assert (job.version, stored.version) == (1, 1)
     assert stored.projections == {
@@ -491,7 +491,7 @@ def test_a_projection_behind_a_missing_parent_is_stored_as_none() -> None:
 
     (job,) = _stored(database, _job("a"))
 
-    assert database.documents[JobRepository][job.id.root].projections["city"] is None
+    assert database.records[JobRepository][job.id.root].projections["city"] is None
 
 
 def test_a_changed_aggregate_is_stored_as_its_next_version() -> None:
@@ -505,7 +505,7 @@ def test_a_changed_aggregate_is_stored_as_its_next_version() -> None:
 
     assert committed == Success(None)
     assert loaded.version == 2
-    assert database.documents[JobRepository][job.id.root].projections["rank"] == 7
+    assert database.records[JobRepository][job.id.root].projections["rank"] == 7
 
 
 def test_a_second_writer_of_the_same_version_gets_a_conflict() -> None:
@@ -564,7 +564,7 @@ def test_a_removed_aggregate_is_deleted_on_commit() -> None:
         committed = uow.commit()
 
     assert committed == Success(None)
-    assert database.documents[JobRepository] == {}
+    assert database.records[JobRepository] == {}
 
 
 def test_removing_an_aggregate_changed_meanwhile_is_a_conflict() -> None:
@@ -610,7 +610,7 @@ def test_reading_after_a_removal_keeps_the_removal() -> None:
 
     assert (_ids(found), _ids(page.items), _ids(keyset.items)) == ([kept.id],) * 3
     assert committed == Success(None)
-    assert list(database.documents[JobRepository]) == [kept.id.root]
+    assert list(database.records[JobRepository]) == [kept.id.root]
 
 
 def test_a_keyset_page_continues_after_a_removed_last_row() -> None:
@@ -713,7 +713,7 @@ def test_a_stored_tenant_owned_aggregate_carries_its_tenant() -> None:
         uow.repository(NoteRepository).add(note)
         assert uow.commit() == Success(None)
 
-    assert database.documents[NoteRepository][note.id.root].tenant_id == "t-1"
+    assert database.records[NoteRepository][note.id.root].tenant_id == "t-1"
 
 
 # -- the stored form ----------------------------------------------------------------------------

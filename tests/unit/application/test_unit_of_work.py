@@ -183,7 +183,7 @@ def test_leaving_a_block_without_commit_discards_the_changes() -> None:
     with uow:
         uow.repository(BoxRepository).add(_box("a"))
 
-    assert database.documents[BoxRepository] == {}
+    assert database.records[BoxRepository] == {}
     assert uow.calls == ["begin", "end"]
 
 
@@ -199,7 +199,7 @@ def test_leaving_a_block_by_an_exception_discards_the_changes_and_lets_it_throug
     with pytest.raises(LookupError):
         add_then_fail()
 
-    assert database.documents[BoxRepository] == {}
+    assert database.records[BoxRepository] == {}
     assert uow.calls == ["begin", "end"]
 
 
@@ -233,7 +233,7 @@ def test_commit_writes_changes_and_their_events_to_the_outbox_in_one_transaction
 
     assert committed == Success(None)
     assert uow.calls == ["begin", "commit", "end"]
-    stored = database.documents[BoxRepository]
+    stored = database.records[BoxRepository]
     assert {box_id: d.version for box_id, d in stored.items()} == {
         kept.id.root: 1,
         changed.id.root: 2,
@@ -301,7 +301,7 @@ def test_an_aggregate_that_only_recorded_events_is_saved_as_its_next_version() -
         committed = uow.commit()
 
     assert committed == Success(None)
-    assert (loaded.version, database.documents[BoxRepository][box.id.root].version) == (2, 2)
+    assert (loaded.version, database.records[BoxRepository][box.id.root].version) == (2, 2)
     assert _kinds(database.outbox) == [("unit_app.uow.boxes_counted", "box", 2)]
 
 
@@ -316,8 +316,8 @@ def test_new_aggregates_of_two_repositories_are_all_inserted() -> None:
         committed = uow.commit()
 
     assert committed == Success(None)
-    assert set(database.documents[BoxRepository]) == {b.id.root for b in boxes}
-    assert list(database.documents[ShelfRepository]) == [shelved.id.root]
+    assert set(database.records[BoxRepository]) == {b.id.root for b in boxes}
+    assert list(database.records[ShelfRepository]) == [shelved.id.root]
     assert [b.version for b in (*boxes, shelved)] == [1, 1, 1]
 
 
@@ -339,7 +339,7 @@ def test_a_failed_commit_rolls_back_and_writes_nothing() -> None:
     assert isinstance(actual, Failure)
     assert isinstance(actual.failure(), AlreadyExistsError)
     assert uow.calls == ["begin", "rollback", "end"]
-    assert list(database.documents[BoxRepository]) == [taken.id.root]
+    assert list(database.records[BoxRepository]) == [taken.id.root]
     assert database.outbox == []
     assert isinstance(after, Failure)
 
@@ -361,7 +361,7 @@ def test_a_failed_commit_gives_back_the_versions_of_the_aggregates_it_had_saved(
     assert isinstance(actual, Failure)
     assert isinstance(actual.failure(), ConcurrencyConflictError)
     assert (first.version, second.version) == (1, 1)
-    assert database.documents[BoxRepository][saved.id.root].version == 1
+    assert database.records[BoxRepository][saved.id.root].version == 1
 
 
 def test_a_removal_frees_a_unique_value_for_an_aggregate_added_in_the_same_commit() -> None:
@@ -377,7 +377,7 @@ def test_a_removal_frees_a_unique_value_for_an_aggregate_added_in_the_same_commi
         actual = uow.commit()
 
     assert actual == Success(None)
-    assert list(database.documents[BoxRepository]) == [new.id.root]
+    assert list(database.records[BoxRepository]) == [new.id.root]
 
 
 def test_a_change_frees_a_unique_value_for_an_aggregate_added_in_the_same_commit() -> None:
@@ -393,7 +393,7 @@ def test_a_change_frees_a_unique_value_for_an_aggregate_added_in_the_same_commit
         actual = uow.commit()
 
     assert actual == Success(None)
-    labels = {d.projections["label"] for d in database.documents[BoxRepository].values()}
+    labels = {d.projections["label"] for d in database.records[BoxRepository].values()}
     assert labels == {"label", "relabelled"}
 
 
@@ -429,7 +429,7 @@ def test_changes_after_a_commit_are_committed_by_the_next_commit() -> None:
 
     assert (first, second) == (Success(None), Success(None))
     assert box.version == 2
-    assert database.documents[BoxRepository][box.id.root].version == 2
+    assert database.records[BoxRepository][box.id.root].version == 2
     assert [type(e) for e in released] == [BoxFilled]
 
 
@@ -474,7 +474,7 @@ def test_an_async_unit_of_work_commits_through_its_runner() -> None:
 
     assert committed == Success(None)
     assert [type(e) for e in released] == [BoxFilled]
-    assert database.documents[BoxRepository][box.id.root].version == 1
+    assert database.records[BoxRepository][box.id.root].version == 1
 
 
 def test_an_async_unit_of_work_returns_typed_async_repositories() -> None:
@@ -497,7 +497,7 @@ def test_an_async_unit_of_work_discards_the_changes_on_leaving_without_commit() 
 
     _run(scenario())
 
-    assert database.documents[BoxRepository] == {}
+    assert database.records[BoxRepository] == {}
 
 
 def test_an_async_rollback_discards_the_changes_so_far() -> None:
@@ -513,7 +513,7 @@ def test_an_async_rollback_discards_the_changes_so_far() -> None:
     committed = _run(scenario())
 
     assert committed == Success(None)
-    assert (database.documents[BoxRepository], database.outbox) == ({}, [])
+    assert (database.records[BoxRepository], database.outbox) == ({}, [])
 
 
 def test_an_async_unit_of_work_runs_custom_repository_code_in_its_transaction() -> None:

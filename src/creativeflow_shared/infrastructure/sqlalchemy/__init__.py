@@ -1,7 +1,8 @@
 """SQLAlchemy adapters: data-mapper repositories, document storage, the outbox, units of work.
 
-Works with SQLite (the embedded default) and PostgreSQL, through a sync ``Session`` or an
-``AsyncSession``; the async flavour runs the same code through ``AsyncSession.run_sync``.
+Works with SQLite (the embedded default) and PostgreSQL, through a sync ``Connection`` or an
+``AsyncConnection``; the async flavour runs the same code through ``AsyncConnection.run_sync``.
+Data-mapper repositories work through an ORM ``Session`` joined to the same transaction.
 """
 
 from creativeflow_shared.infrastructure.sqlalchemy._column_types import (

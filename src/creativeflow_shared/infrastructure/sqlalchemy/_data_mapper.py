@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, get_args
+from uuid import UUID
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Mapper
@@ -22,7 +23,7 @@ from creativeflow_shared.application import (
     paths_of,
     set_version,
 )
-from creativeflow_shared.domain import AggregateRoot, where
+from creativeflow_shared.domain import AggregateRoot, comparable, value_at, where
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -54,9 +55,10 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
                 return GenerationJob(id=JobId(row.id), status=Status(row.status), ...)
 
     The root row needs a single-column primary key holding the aggregate id, and an integer
-    ``version`` column (``version_column``) that the repository maintains: ``to_row`` need
-    not set it and ``to_domain`` need not read it. A tenant-owned aggregate's row needs a
-    ``tenant_id`` column (``tenant_column``), which the repository also fills.
+    ``version`` column (``version_column``) that the repository maintains: it sets it on the
+    row ``to_row`` returns, and on the aggregate ``to_domain`` returns. A tenant-owned
+    aggregate's row needs a ``tenant_id`` column (``tenant_column``, text or UUID), which the
+    repository also fills from the aggregate.
 
     Children of the aggregate are relationships of the root row declared with
     ``cascade="all, delete-orphan"`` (at any depth): they are loaded with the root (one
@@ -76,6 +78,7 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
     version_column: ClassVar[str] = "version"
     tenant_column: ClassVar[str] = "tenant_id"
     _row_columns: ClassVar[dict[tuple[str, ...], Column[Any]]] = {}
+    _uuid_tenant: ClassVar[bool] = False
 
     @classmethod
     @override
@@ -91,6 +94,8 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
             if name not in mapper.columns:
                 msg = f"{cls.row_class.__name__} needs a {name!r} column"
                 raise TypeError(msg)
+        if cls.tenant_owned:
+            cls._uuid_tenant = _python_type(mapper.columns[cls.tenant_column]) is UUID
         projections: list[Projection] = []
         row_columns: dict[tuple[str, ...], Column[Any]] = {}
         for dotted, attribute in cls.columns.items():
@@ -128,9 +133,19 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
 
     # -- the storage style ------------------------------------------------------------------------
     @override
-    def encode(self, aggregate: A, state: dict[str, Any]) -> object:
-        """Return the root row of ``aggregate`` (``to_row``)."""
-        return self.to_row(aggregate)
+    def encode(self, aggregate: A, state: dict[str, Any], *, version: int) -> object:
+        """Return the root row of ``aggregate`` (``to_row``), its version and tenant filled in."""
+        row = self.to_row(aggregate)
+        setattr(row, self.version_column, version)
+        if self.tenant_owned:
+            tenant = str(comparable(value_at(aggregate, ("tenant_id",))))
+            setattr(row, self.tenant_column, self.tenant_value(tenant))
+        return row
+
+    @classmethod
+    def tenant_value(cls, tenant_id: str) -> object:
+        """Return ``tenant_id`` as the root row's tenant column holds it (a UUID or text)."""
+        return UUID(tenant_id) if cls._uuid_tenant else tenant_id
 
     @override
     def decode(self, record: StoredRecord) -> A:
@@ -190,6 +205,13 @@ def _column_of(attribute: object, row_class: type[Any]) -> Column[Any]:
         msg = f"map attribute paths to columns of {row_class.__name__}, got {attribute!r}"
         raise TypeError(msg)
     return cast("Column[Any]", columns[0])
+
+
+def _python_type(column: Any) -> object:  # noqa: ANN401 (any column)
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
 
 
 def _unique_alone(column: Column[Any]) -> bool:

@@ -8,12 +8,11 @@ found, and the root row locked, before any child is written.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
-from uuid import UUID
 
 from returns.result import Failure, Result, Success
 from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapper, selectinload
+from sqlalchemy.orm import Mapper, Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from creativeflow_shared.application import StoredRecord
@@ -22,10 +21,9 @@ from creativeflow_shared.infrastructure.sqlalchemy._compiler import Specificatio
 from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, translate_error
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from sqlalchemy import ColumnElement, Table
-    from sqlalchemy.orm import Session
     from sqlalchemy.orm.interfaces import LoaderOption
     from sqlalchemy.sql import Select, Update
 
@@ -33,6 +31,8 @@ if TYPE_CHECKING:
     from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import DataMapperRepository
 
 __all__ = ["SQLAlchemyRowStore"]
+
+_LOADED = "creativeflow_loaded_rows"
 
 
 class _RowStatements:
@@ -49,6 +49,13 @@ class _RowStatements:
         self.tenant_column = self.mapper.columns[self.tenant_key] if self.tenant_key else None
         self.options = _child_loads(self.mapper, frozenset())
         self.select: Select[Any] = select(row).options(*self.options)
+        # Built once with bound parameters: a statement built per call would have its cache
+        # key (loader options included) computed again on every execution.
+        self.by_id: Select[Any] = self.select.where(self.id_column == bindparam("r_id"))
+        self.by_id_and_tenant = self.by_id
+        if self.tenant_column is not None:
+            self.by_id_and_tenant = self.by_id.where(self.tenant_column == bindparam("r_tenant"))
+        self.id_key = self.mapper.get_property_by_column(self.id_column).key
         self.bump: Update = (
             update(table)
             .where(self.id_column == bindparam("b_id"), version == bindparam("b_expected"))
@@ -60,15 +67,23 @@ class _RowStatements:
 class SQLAlchemyRowStore:
     """The ``RecordStore`` of a data-mapper repository, within a session's transaction."""
 
-    __slots__ = ("_repository", "_session", "_statements")
+    __slots__ = ("_repository", "_session_of", "_statements")
 
     def __init__(
-        self, session: Session, repository: type[DataMapperRepository[Any, Any, Any]]
+        self,
+        session: Session | Callable[[], Session],
+        repository: type[DataMapperRepository[Any, Any, Any]],
     ) -> None:
-        """Store ``repository``'s rows through ``session`` (on the unit of work's connection)."""
-        self._session = session
+        """Store ``repository``'s rows through ``session``, or the session it returns when asked.
+
+        A unit of work passes a function: it replaces its session after every commit and
+        rollback, while the repository keeps this store for the whole block.
+        """
+        self._session_of: Callable[[], Session] = (
+            (lambda: session) if isinstance(session, Session) else session
+        )
         self._repository = repository
-        dialect = session.connection().dialect.name
+        dialect = self._session.connection().dialect.name
         per_dialect: dict[str, _RowStatements] = repository.__dict__.get("_creativeflow_rows", {})
         if not per_dialect:
             repository._creativeflow_rows = per_dialect  # type: ignore[attr-defined] # noqa: SLF001 (a cache on the class)
@@ -77,11 +92,19 @@ class SQLAlchemyRowStore:
             statements = per_dialect[dialect] = _RowStatements(repository, dialect)
         self._statements = statements
 
+    @property
+    def _session(self) -> Session:
+        return self._session_of()
+
     def get(self, id_: object, tenant_id: str | None) -> StoredRecord | None:
         """Return the root row with ``id_`` (of ``tenant_id`` when given), or ``None``."""
-        statement = self._statements.select.where(self._statements.id_column == id_)
-        statement = statement.where(*self._tenant_condition(tenant_id))
-        rows = self._scalars(statement, id_)
+        statements = self._statements
+        if tenant_id is None:
+            rows = self._scalars(statements.by_id, id_, {"r_id": id_})
+        else:
+            tenant = self._repository.tenant_value(tenant_id)
+            params = {"r_id": id_, "r_tenant": tenant}
+            rows = self._scalars(statements.by_id_and_tenant, id_, params)
         return self._record(rows[0]) if rows else None
 
     def find(self, query: RecordQuery) -> list[StoredRecord]:
@@ -109,9 +132,7 @@ class SQLAlchemyRowStore:
             if session.identity_map.get(self._key(record.id)) is not None:
                 # Still in this session (removed, or never committed): a duplicate for sure.
                 return Failure(AlreadyExistsError(self._repository.resource_name, record.id))
-        for record in records:
-            self._stamp(record, record.version)
-            session.add(record.data)
+        session.add_all([record.data for record in records])
         return self._flush(clash)
 
     def update(
@@ -120,7 +141,6 @@ class SQLAlchemyRowStore:
         """Write the new root row and children if the stored version is ``expected_version``."""
         if not self._bump(record.id, expected_version, record.version):
             return Success(False)  # noqa: FBT003 (the port's answer: not matched)
-        self._stamp(record, record.version)
         self._session.merge(record.data)
         flushed = self._flush(record.id)
         if isinstance(flushed, Failure):
@@ -153,12 +173,6 @@ class SQLAlchemyRowStore:
             set_committed_value(loaded, self._statements.version_key, version)
         return True
 
-    def _stamp(self, record: StoredRecord, version: int) -> None:
-        row = record.data
-        setattr(row, self._statements.version_key, version)
-        if self._statements.tenant_key is not None:
-            setattr(row, self._statements.tenant_key, self._tenant_value(record.tenant_id))
-
     def _flush(self, subject: object) -> Result[None, AlreadyExistsError]:
         try:
             self._session.flush()
@@ -175,7 +189,7 @@ class SQLAlchemyRowStore:
         statements = self._statements
         tenant = None if statements.tenant_key is None else getattr(row, statements.tenant_key)
         return StoredRecord(
-            id=getattr(row, statements.mapper.get_property_by_column(statements.id_column).key),
+            id=getattr(row, statements.id_key),
             version=getattr(row, statements.version_key),
             tenant_id=None if tenant is None else str(tenant),
             data=row,
@@ -188,13 +202,7 @@ class SQLAlchemyRowStore:
         column = self._statements.tenant_column
         if tenant_id is None or column is None:
             return []
-        return [column == self._tenant_value(tenant_id)]
-
-    def _tenant_value(self, tenant_id: str | None) -> object:
-        column = self._statements.tenant_column
-        if tenant_id is not None and column is not None and _python_type(column) is UUID:
-            return UUID(tenant_id)
-        return tenant_id
+        return [column == self._repository.tenant_value(tenant_id)]
 
     def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
         compiler = self._statements.compiler
@@ -205,14 +213,21 @@ class SQLAlchemyRowStore:
             conditions.append(compiler.after(query.order_by, query.after))
         return conditions
 
-    def _scalars(self, statement: Select[Any], subject: object = None) -> list[Any]:
+    def _scalars(
+        self, statement: Select[Any], subject: object = None, params: dict[str, Any] | None = None
+    ) -> list[Any]:
         try:
-            return list(self._session.scalars(statement))
+            session = self._session
+            rows = list(session.scalars(statement, params))
         except DBAPIError as exc:
             error = translate_error(exc, self._repository.resource_name, subject)
             if error is None:
                 raise
             raise error from exc
+        # The session holds its rows weakly; keeping them here lets a later change of the
+        # aggregate merge into the loaded rows instead of reading them again.
+        session.info.setdefault(_LOADED, []).extend(rows)
+        return rows
 
     def _execute(self, statement: Any, params: object, subject: object = None) -> Any:  # noqa: ANN401
         connection = self._session.connection()
@@ -231,10 +246,3 @@ def _child_loads(mapper: Mapper[Any], ancestors: frozenset[Mapper[Any]]) -> list
             option = option.options(*nested)
         options.append(option)
     return options
-
-
-def _python_type(column: Any) -> object:  # noqa: ANN401
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return None

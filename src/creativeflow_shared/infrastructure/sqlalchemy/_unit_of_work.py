@@ -1,8 +1,10 @@
 """Units of work on SQLAlchemy connections: sync ``Connection`` and ``AsyncConnection``.
 
-The stores issue Core statements only, so a unit of work holds a plain connection and its
-transaction rather than an ORM ``Session`` (whose bookkeeping cost about half the time of a
-one-row transaction on SQLite, for an identity map nobody used).
+Document and outbox stores issue Core statements, so a unit of work holds a plain connection
+and its transaction rather than an ORM ``Session`` (whose bookkeeping cost about half the time
+of a one-row transaction on SQLite, for an identity map nobody used). Only data-mapper
+repositories, whose rows are the ORM's, get a ``Session``: made on first use and joined to the
+connection's transaction.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class _ConnectionStores:
     def store(self, repository: Repository[Any, Any]) -> RecordStore:
         if is_data_mapper(repository):
             mapped = cast("type[DataMapperRepository[Any, Any, Any]]", type(repository))
-            return SQLAlchemyRowStore(self.session(), mapped)
+            return SQLAlchemyRowStore(self.session, mapped)
         if not isinstance(repository, DocumentRepository):
             msg = f"{type(repository).__name__} is neither a document nor a data-mapper repository"
             raise TypeError(msg)
@@ -148,6 +150,12 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         self._connection_stores = _ConnectionStores(self._connection, self._metadata)
         return self._connection_stores
 
+    def _stores_in_use(self) -> _ConnectionStores:
+        if self._connection_stores is None:
+            msg = "use the unit of work inside a `with` block"
+            raise RuntimeError(msg)
+        return self._connection_stores
+
     @override
     def _commit_transaction(self) -> Result[None, CommitError]:
         if not self.connection.in_transaction():
@@ -163,12 +171,13 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
             if error is None:
                 raise  # a plain fault: as the driver raised it (not chained to itself)
             raise error from exc
+        # The session joined the transaction that just ended: the next one gets its own.
+        self._stores_in_use().discard_session()
         return Success(None)
 
     @override
     def _rollback_transaction(self) -> None:
-        if self._connection_stores is not None:
-            self._connection_stores.discard_session()  # its rows may hold what was just rolled back
+        self._stores_in_use().discard_session()  # its rows may hold what was rolled back
         if self.connection.in_transaction():
             self.connection.rollback()
 

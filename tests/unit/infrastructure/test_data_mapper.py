@@ -1,0 +1,457 @@
+"""Unit tests of defining a data-mapper repository: what its row class must hold, and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from uuid import UUID
+
+import pytest
+from sqlalchemy import ForeignKey, MetaData, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from typing_extensions import override
+
+from creativeflow_shared.application import (
+    DocumentRepository,
+    Projection,
+    RequestContext,
+    StoredRecord,
+    use_context,
+)
+from creativeflow_shared.domain import AggregateRoot, Identity, ValueObject, where
+from creativeflow_shared.infrastructure.sqlalchemy import DataMapperRepository
+from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import is_data_mapper
+from creativeflow_shared.testing import InMemoryUnitOfWork
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+A = TypeVar("A", bound=AggregateRoot[Any])
+I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
+RowT = TypeVar("RowT")
+
+
+class ShelfId(Identity):
+    """The id of a shelf."""
+
+
+class Size(ValueObject):
+    width: int
+    depth: int = 0
+
+
+class Shelf(AggregateRoot[ShelfId]):
+    label: str
+    code: str
+    rank: int = 0
+    note: str | None = None
+    size: Size = Size(width=1)
+    spare: Size | None = None
+
+
+class CrateId(Identity):
+    """The id of a crate."""
+
+
+class Crate(AggregateRoot[CrateId]):
+    tenant_id: str
+    label: str
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class BookRow(Base):
+    __tablename__ = "dm_def_books"
+
+    shelf_id: Mapped[UUID] = mapped_column(ForeignKey("dm_def_shelves.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+
+
+class ShelfRow(Base):
+    __tablename__ = "dm_def_shelves"
+    # One unique constraint of one column (the code), one of two columns (no attribute alone).
+    __table_args__ = (UniqueConstraint("code"), UniqueConstraint("rank", "size_width"))
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    label: Mapped[str] = mapped_column(unique=True)
+    code: Mapped[str]
+    rank: Mapped[int] = mapped_column(index=True)
+    note: Mapped[str | None]
+    width: Mapped[int] = mapped_column("size_width")
+    spare_width: Mapped[int | None]
+    books: Mapped[list[BookRow]] = relationship(cascade="all, delete-orphan")
+
+
+class PairRow(Base):
+    __tablename__ = "dm_def_pairs"
+
+    left: Mapped[UUID] = mapped_column(primary_key=True)
+    right: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+
+
+class UnversionedRow(Base):
+    __tablename__ = "dm_def_unversioned"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    label: Mapped[str]
+
+
+class RevisedRow(Base):
+    __tablename__ = "dm_def_revised"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    revision: Mapped[int]
+    label: Mapped[str]
+    code: Mapped[str]
+
+
+class CrateRow(Base):
+    __tablename__ = "dm_def_crates"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    owner: Mapped[str]
+    label: Mapped[str]
+
+
+class UuidCrateRow(Base):
+    __tablename__ = "dm_def_uuid_crates"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    tenant_id: Mapped[UUID]
+    label: Mapped[str]
+
+
+class NotMapped:
+    """A plain class, declared on no declarative base."""
+
+
+def _shelf_row(shelf: Shelf) -> ShelfRow:
+    return ShelfRow(
+        id=shelf.id.value,
+        label=shelf.label,
+        code=shelf.code,
+        rank=shelf.rank,
+        note=shelf.note,
+        width=shelf.size.width,
+        spare_width=None if shelf.spare is None else shelf.spare.width,
+        books=[],
+    )
+
+
+def _shelf(row: ShelfRow) -> Shelf:
+    spare = None if row.spare_width is None else Size(width=row.spare_width)
+    return Shelf(
+        id=ShelfId(row.id),
+        label=row.label,
+        code=row.code,
+        rank=row.rank,
+        note=row.note,
+        size=Size(width=row.width),
+        spare=spare,
+    )
+
+
+class ShelfRepository(DataMapperRepository[Shelf, ShelfId, ShelfRow]):
+    columns: ClassVar[Mapping[str, Any]] = {
+        "id": ShelfRow.id,
+        "label": ShelfRow.label,
+        "code": ShelfRow.code,
+        "rank": ShelfRow.rank,
+        "note": ShelfRow.note,
+        "size.width": ShelfRow.width,
+        "spare.width": ShelfRow.spare_width,
+    }
+
+    @override
+    def to_row(self, aggregate: Shelf) -> ShelfRow:
+        return _shelf_row(aggregate)
+
+    @override
+    def to_domain(self, row: ShelfRow) -> Shelf:
+        return _shelf(row)
+
+
+class TextTenantCrates(DataMapperRepository[Crate, CrateId, CrateRow]):
+    tenant_column = "owner"
+
+    @override
+    def to_row(self, aggregate: Crate) -> CrateRow:
+        return CrateRow(id=aggregate.id.value, label=aggregate.label)
+
+    @override
+    def to_domain(self, row: CrateRow) -> Crate:
+        return Crate(id=CrateId(row.id), tenant_id=row.owner, label=row.label)
+
+
+class UuidTenantCrates(DataMapperRepository[Crate, CrateId, UuidCrateRow]):
+    @override
+    def to_row(self, aggregate: Crate) -> UuidCrateRow:
+        return UuidCrateRow(id=aggregate.id.value, label=aggregate.label)
+
+    @override
+    def to_domain(self, row: UuidCrateRow) -> Crate:
+        return Crate(id=CrateId(row.id), tenant_id=str(row.tenant_id), label=row.label)
+
+
+class ShelfDocuments(DocumentRepository[Shelf, ShelfId]):
+    """The same aggregate stored as documents."""
+
+
+SHELF = where(Shelf)
+_TENANT = UUID("0190e3a8-0000-7000-8000-000000000001")
+
+
+# -- what a row class must hold -----------------------------------------------------------------
+def test_a_row_class_that_is_not_mapped_is_refused() -> None:
+    with pytest.raises(TypeError, match="NotMapped is not a mapped class"):
+
+        class Refused(DataMapperRepository[Shelf, ShelfId, NotMapped]):  # pyright: ignore[reportUnusedClass]
+            pass
+
+
+def test_a_row_class_with_a_composite_primary_key_is_refused() -> None:
+    with pytest.raises(TypeError, match="PairRow needs a single-column primary key"):
+
+        class Refused(DataMapperRepository[Shelf, ShelfId, PairRow]):  # pyright: ignore[reportUnusedClass]
+            pass
+
+
+def test_a_row_class_without_the_version_column_is_refused() -> None:
+    with pytest.raises(TypeError, match="UnversionedRow needs a 'version' column"):
+
+        class Refused(DataMapperRepository[Shelf, ShelfId, UnversionedRow]):  # pyright: ignore[reportUnusedClass]
+            pass
+
+
+def test_the_version_column_may_have_another_name() -> None:
+    class RevisedRepository(DataMapperRepository[Shelf, ShelfId, RevisedRow]):
+        version_column = "revision"
+
+    assert (RevisedRepository.row_class, RevisedRepository.projected) == (RevisedRow, ())
+
+
+def test_a_tenant_owned_aggregate_needs_a_tenant_column() -> None:
+    with pytest.raises(TypeError, match="CrateRow needs a 'tenant_id' column"):
+
+        class Refused(DataMapperRepository[Crate, CrateId, CrateRow]):  # pyright: ignore[reportUnusedClass]
+            pass
+
+
+def test_the_tenant_column_may_have_another_name() -> None:
+    class CrateRepository(DataMapperRepository[Crate, CrateId, CrateRow]):
+        tenant_column = "owner"
+
+    assert (CrateRepository.tenant_owned, CrateRepository.tenant_column) == (True, "owner")
+
+
+# -- what ``columns`` may map ---------------------------------------------------------------------
+def test_a_column_of_a_child_table_is_refused() -> None:
+    with pytest.raises(TypeError, match="'label' must map to a column of dm_def_shelves"):
+
+        class Refused(DataMapperRepository[Shelf, ShelfId, ShelfRow]):  # pyright: ignore[reportUnusedClass]
+            columns: ClassVar[Mapping[str, Any]] = {"label": BookRow.title}
+
+
+@pytest.mark.parametrize("attribute", [ShelfRow.books, "label"], ids=["relationship", "text"])
+def test_a_value_that_is_not_a_column_attribute_is_refused(attribute: object) -> None:
+    with pytest.raises(TypeError, match="map attribute paths to columns of ShelfRow, got"):
+
+        class Refused(DataMapperRepository[Shelf, ShelfId, ShelfRow]):  # pyright: ignore[reportUnusedClass]
+            columns: ClassVar[Mapping[str, Any]] = {"label": attribute}
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("colour", "Shelf has no field 'colour'"),
+        ("size.colour", "Size has no field 'colour'"),
+        ("label.length", "has no fields to select 'length'"),
+    ],
+)
+def test_a_path_the_aggregate_does_not_have_is_refused(path: str, message: str) -> None:
+    with pytest.raises(AttributeError, match=message):
+
+        class Refused(DataMapperRepository[Shelf, ShelfId, ShelfRow]):  # pyright: ignore[reportUnusedClass]
+            columns: ClassVar[Mapping[str, Any]] = {path: ShelfRow.label}
+
+
+def test_each_mapped_column_becomes_a_projection_named_after_its_attribute() -> None:
+    # Keys, paths and flags; the annotations are checked below.
+    actual = [(p.name, p.path, p.nullable, p.unique, p.index) for p in ShelfRepository.projected]
+
+    assert actual == [
+        ("id", ("id",), False, True, False),  # the primary key is unique
+        ("label", ("label",), False, True, False),  # unique=True
+        ("code", ("code",), False, True, False),  # a unique constraint of this column alone
+        ("rank", ("rank",), False, False, True),  # index=True; its two-column constraint: no
+        ("note", ("note",), True, False, False),  # Optional in the aggregate
+        ("width", ("size", "width"), False, False, False),  # named by its attribute key
+        ("spare_width", ("spare", "width"), True, False, False),  # behind an Optional parent
+    ]
+
+
+def test_a_projection_carries_the_attribute_type_without_optional() -> None:
+    by_name = {p.name: p for p in ShelfRepository.projected}
+
+    assert by_name["note"] == Projection(name="note", path=("note",), annotation=str, nullable=True)
+    assert (by_name["width"].annotation, by_name["spare_width"].annotation) == (int, int)
+
+
+def test_mapped_columns_returns_the_root_column_of_each_path() -> None:
+    table = ShelfRow.__table__
+
+    columns = ShelfRepository.mapped_columns()
+    columns.clear()  # a copy: the repository keeps its own
+
+    assert ShelfRepository.mapped_columns() == {
+        ("id",): table.c.id,
+        ("label",): table.c.label,
+        ("code",): table.c.code,
+        ("rank",): table.c.rank,
+        ("note",): table.c.note,
+        ("size", "width"): table.c.size_width,
+        ("spare", "width"): table.c.spare_width,
+    }
+
+
+def test_a_repository_without_columns_compares_and_orders_by_nothing() -> None:
+    class BareRepository(DataMapperRepository[Shelf, ShelfId, ShelfRow]):
+        pass
+
+    assert (BareRepository.projected, BareRepository.mapped_columns()) == ((), {})
+
+
+# -- naming the row class -----------------------------------------------------------------------
+def test_a_repository_that_names_its_row_class_only_as_text_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"Refused must name its row class: \[Aggregate, Id"):
+
+        class Refused(DataMapperRepository[Shelf, ShelfId, "ShelfRow"]):  # pyright: ignore[reportUnusedClass]
+            pass
+
+
+def test_a_repository_whose_base_takes_no_row_class_is_refused() -> None:
+    class TwoParameterBase(DataMapperRepository[A, I, Any], Generic[A, I]):
+        """A generic base that leaves the row class unnamed."""
+
+    with pytest.raises(TypeError, match="Refused must name its row class"):
+
+        class Refused(TwoParameterBase[Shelf, ShelfId]):  # pyright: ignore[reportUnusedClass]
+            pass
+
+
+def test_a_generic_intermediate_base_passes_the_three_types_on() -> None:
+    class AuditedRepository(DataMapperRepository[A, I, RowT]):
+        """A service's own base for its data-mapper repositories."""
+
+    class AuditedShelves(AuditedRepository[Shelf, ShelfId, ShelfRow]):
+        columns: ClassVar[Mapping[str, Any]] = {"label": ShelfRow.label}
+
+    assert (AuditedShelves.aggregate_class, AuditedShelves.row_class) == (Shelf, ShelfRow)
+    assert [p.name for p in AuditedShelves.projected] == ["label"]
+
+
+def test_a_subclass_of_a_concrete_repository_inherits_its_row_class_and_columns() -> None:
+    class SpecialShelves(ShelfRepository):
+        resource_name = "SpecialShelf"
+
+    assert (SpecialShelves.aggregate_class, SpecialShelves.row_class) == (Shelf, ShelfRow)
+    assert SpecialShelves.projected == ShelfRepository.projected
+    assert SpecialShelves.resource_name == "SpecialShelf"
+
+
+def test_a_subclass_may_map_other_columns() -> None:
+    class RankedShelves(ShelfRepository):
+        columns: ClassVar[Mapping[str, Any]] = {"rank": ShelfRow.rank}
+
+    assert [p.name for p in RankedShelves.projected] == ["rank"]
+    assert [p.name for p in ShelfRepository.projected][:2] == ["id", "label"]
+
+
+# -- the storage style --------------------------------------------------------------------------
+def test_is_data_mapper_tells_the_two_storage_styles_apart() -> None:
+    with InMemoryUnitOfWork() as uow:
+        mapped = is_data_mapper(uow.repository(ShelfRepository))
+        documents = is_data_mapper(uow.repository(ShelfDocuments))
+
+    assert (mapped, documents) == (True, False)
+
+
+def test_encode_returns_the_row_to_row_builds_stamped_with_the_version() -> None:
+    shelf = Shelf(id=ShelfId.new(), label="oak", code="o-1", size=Size(width=3))
+
+    with InMemoryUnitOfWork() as uow:
+        repository = uow.repository(ShelfRepository)
+        row = repository.encode(shelf, repository.snapshot(shelf), version=3)
+
+    assert isinstance(row, ShelfRow)
+    assert (row.id, row.version, row.label, row.width, row.spare_width) == (
+        shelf.id.value,
+        3,
+        "oak",
+        3,
+        None,
+    )
+
+
+def test_decode_returns_what_to_domain_builds_with_the_stored_version() -> None:
+    shelf = Shelf(id=ShelfId.new(), label="oak", code="o-1", size=Size(width=3))
+    row = _shelf_row(shelf)
+
+    with InMemoryUnitOfWork() as uow:
+        record = StoredRecord(id=shelf.id.value, version=7, tenant_id=None, data=row)
+        decoded = uow.repository(ShelfRepository).decode(record)
+
+    assert decoded.model_dump() == shelf.model_dump() | {"version": 7}
+
+
+@pytest.mark.parametrize(
+    ("repository", "tenant", "stored"),
+    [
+        (TextTenantCrates, "acme", "acme"),
+        (UuidTenantCrates, str(_TENANT), _TENANT),
+    ],
+    ids=["text", "uuid"],
+)
+def test_encode_fills_the_tenant_column_as_the_column_holds_it(
+    repository: type[TextTenantCrates | UuidTenantCrates], tenant: str, stored: object
+) -> None:
+    crate = Crate(id=CrateId.new(), tenant_id=tenant, label="box")
+
+    with use_context(RequestContext.new(tenant_id=tenant)), InMemoryUnitOfWork() as uow:
+        row = uow.repository(repository).encode(crate, {}, version=1)
+
+    assert (repository.tenant_value(tenant), getattr(row, repository.tenant_column)) == (
+        stored,
+        stored,
+    )
+
+
+@pytest.mark.parametrize(
+    "specification",
+    [SHELF.size.depth.eq(1), SHELF.label.eq("oak") & SHELF.size.depth.ge(0)],
+    ids=["alone", "inside-and"],
+)
+def test_a_specification_on_an_unmapped_attribute_is_refused_naming_it(
+    specification: Any,
+) -> None:
+    with InMemoryUnitOfWork() as uow:
+        repository = uow.repository(ShelfRepository)
+        with pytest.raises(
+            TypeError, match=r"size\.depth has no column: map it in ShelfRepository"
+        ):
+            repository.find(specification)
+        with pytest.raises(TypeError, match=r"size\.depth has no column"):
+            repository.count(specification)
+
+
+def test_ordering_by_an_unmapped_attribute_is_refused_naming_it() -> None:
+    with InMemoryUnitOfWork() as uow:
+        repository = uow.repository(ShelfRepository)
+        with pytest.raises(TypeError, match=r"cannot order by size\.depth: ShelfRepository"):
+            repository.find(order_by=[SHELF.size.depth.asc()])
