@@ -374,6 +374,43 @@ def test_the_testing_kit_exports_exactly_the_pinned_names() -> None:
     assert creativeflow_shared.testing.__all__ == _TESTING_API
 
 
+@pytest.mark.parametrize(
+    "module", ["creativeflow_shared.testing", "creativeflow_shared.testing._pytest_plugin"]
+)
+def test_importing_the_testing_kit_or_its_pytest_plugin_loads_no_heavy_dependency(
+    module: str,
+) -> None:
+    # The plugin is loaded in every pytest run of a service that installs the kit.
+    imported = _imported_top_level_packages(module)
+
+    assert {"hypothesis", "sqlalchemy", "psycopg", "aiosqlite"}.isdisjoint(imported)
+
+
+@pytest.mark.parametrize(
+    ("name", "dependency"),
+    [("money", "hypothesis"), ("ContractItemRow", "sqlalchemy"), ("SyncHarness", "pytest")],
+)
+def test_a_testing_kit_name_loads_its_module_on_first_use(name: str, dependency: str) -> None:
+    code = (
+        "import json, sys\n"
+        "import creativeflow_shared.testing as kit\n"
+        f"before = {dependency!r} in sys.modules\n"
+        f"value = kit.{name}\n"
+        f"print(json.dumps([before, {dependency!r} in sys.modules, value is kit.{name}]))\n"
+    )
+
+    loaded = json.loads(_run_python(code))
+
+    assert loaded == [False, True, True]
+
+
+def test_the_testing_kit_refuses_names_it_does_not_have() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'ContractItemRows'"):
+        getattr(creativeflow_shared.testing, "ContractItemRows")  # noqa: B009 (a missing name)
+
+    assert not hasattr(creativeflow_shared.testing, "ContractItemMapper")
+
+
 def test_the_testing_kit_api_is_sorted() -> None:
     actual = creativeflow_shared.testing.__all__
 

@@ -7,14 +7,10 @@ of its own, its parts in child rows) instead of the document repository.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
-import creativeflow_shared.testing
 from creativeflow_shared.testing import (
     ContractItemMapperRepository,
     ContractItemRow,
@@ -114,27 +110,3 @@ class TestAsyncPostgreSQLDataMapperUnitOfWork(_DataMapper, UnitOfWorkContract):
     @pytest.fixture
     def harness(self, make_harness: Callable[[str], UnitOfWorkHarness]) -> UnitOfWorkHarness:
         return make_harness("postgresql-async")
-
-
-# -- the rows stay out of `import creativeflow_shared.testing` ---------------------------------
-def test_importing_the_testing_kit_imports_sqlalchemy_only_when_a_row_name_is_used() -> None:
-    code = (
-        "import json, sys\n"
-        "import creativeflow_shared.testing as kit\n"
-        "before = 'sqlalchemy' in sys.modules\n"
-        "kit.ContractItemRow\n"
-        "print(json.dumps([before, 'sqlalchemy' in sys.modules]))\n"
-    )
-
-    completed = subprocess.run(  # noqa: S603 (the current interpreter with code from this file)
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-
-    assert json.loads(completed.stdout) == [False, True]
-
-
-def test_the_testing_kit_still_refuses_names_it_does_not_have() -> None:
-    with pytest.raises(AttributeError, match="has no attribute 'ContractItemRows'"):
-        getattr(creativeflow_shared.testing, "ContractItemRows")  # noqa: B009 (a missing name)
-
-    assert not hasattr(creativeflow_shared.testing, "ContractItemMapper")

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import pytest
 from returns.result import Failure, Success
-from sqlalchemy import MetaData, String
+from sqlalchemy import MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from typing_extensions import override
 
@@ -22,7 +22,14 @@ from creativeflow_shared.application import (
     project,
     use_context,
 )
-from creativeflow_shared.domain import AggregateRoot, ForbiddenError, Identity, NotFoundError, where
+from creativeflow_shared.domain import (
+    AggregateRoot,
+    AlreadyExistsError,
+    ForbiddenError,
+    Identity,
+    NotFoundError,
+    where,
+)
 from creativeflow_shared.infrastructure.sqlalchemy import (
     DataMapperRepository,
     document_table,
@@ -56,7 +63,7 @@ class Note(AggregateRoot[NoteId]):
 
 
 class NoteRepository(DocumentRepository[Note, NoteId]):
-    projections = (project("rank"),)
+    projections = (project("rank"), project("title", unique=True))
 
 
 _METADATA = MetaData()
@@ -70,6 +77,7 @@ class _Rows(DeclarativeBase):
 
 class NoteRow(_Rows):
     __tablename__ = "dm_g7_notes"
+    __table_args__ = (UniqueConstraint("tenant_id", "title"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     version: Mapped[int]
@@ -224,3 +232,23 @@ def test_g7_without_a_tenant_in_context_nothing_is_read_or_written(
         for call in calls:
             with pytest.raises(ForbiddenError):
                 call()
+
+
+def test_g7_unique_values_are_unique_within_a_tenant_and_reveal_nothing_across_tenants(
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
+) -> None:
+    # Both tenants hold a "plan" already (the fixture committed them without a clash).
+    with _as(ACME), harness.open() as uow:
+        uow.repository(repository).add(_note(ACME, "plan", 5))
+        clash = uow.commit()
+    with _as(GLOBEX), harness.open() as uow:
+        uow.repository(repository).add(_note(GLOBEX, "draft", 5))
+        fresh = uow.commit()
+    with _as(ACME), harness.open() as uow:
+        uow.repository(repository).add(_note(ACME, "draft", 6))
+        taken_elsewhere = uow.commit()
+
+    assert isinstance(clash, Failure)
+    assert isinstance(clash.failure(), AlreadyExistsError)
+    assert (fresh, taken_elsewhere) == (Success(None), Success(None))
+    assert [n.title for n in notes[ACME]] == [n.title for n in notes[GLOBEX]]

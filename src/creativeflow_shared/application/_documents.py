@@ -62,7 +62,9 @@ def project(
 ) -> ProjectionRequest:
     """Ask a document repository to project the attribute at dotted ``path`` into a column.
 
-    Projected attributes can be ordered by, paginated over, indexed and made unique.
+    Projected attributes can be ordered by, paginated over, indexed and made unique. For a
+    tenant-owned aggregate a unique value is unique within its tenant: tenants neither clash
+    with each other's values nor learn them from a failed insert.
 
     Examples:
         >>> project("workspace_id", index=True).index
@@ -93,7 +95,7 @@ class DocumentRepository(Repository[A, I]):
     @classmethod
     @override
     def _resolve_projections(cls) -> tuple[Projection, ...]:
-        return tuple(_resolve(cls.aggregate_class, p) for p in cls.projections)
+        return tuple(_resolve(cls.aggregate_class, p, cls.tenant_owned) for p in cls.projections)
 
     @override
     def encode(self, aggregate: A, state: dict[str, Any], *, version: int) -> object:
@@ -160,7 +162,9 @@ def json_kind(annotation: object) -> JsonKind | None:
 
 
 def _resolve(
-    aggregate: type[AggregateRoot[Any]], request: Projection | ProjectionRequest
+    aggregate: type[AggregateRoot[Any]],
+    request: Projection | ProjectionRequest,
+    tenant_owned: bool,  # noqa: FBT001 (a fact of the repository, not an option)
 ) -> Projection:
     if isinstance(request, Projection):
         return request
@@ -177,4 +181,5 @@ def _resolve(
         nullable=nullable,
         unique=request.unique,
         index=request.index,
+        per_tenant=request.unique and tenant_owned,
     )

@@ -81,6 +81,9 @@ class Projection:
         nullable: Whether the attribute may be ``None``.
         unique: Whether two aggregates may not share a value.
         index: Whether to index the column.
+        per_tenant: Whether uniqueness holds within each tenant rather than across all
+            (tenant-owned aggregates: one tenant's values must not clash with, nor reveal,
+            another's).
     """
 
     name: str
@@ -89,6 +92,7 @@ class Projection:
     nullable: bool
     unique: bool = False
     index: bool = False
+    per_tenant: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,69 +11,101 @@ Services reuse these in their own property tests::
     def test_a_price_minus_itself_is_zero(price: Money) -> None:
         assert price.subtract(price).unwrap().is_zero
 
-Importing this package (or Hypothesis itself, through its entry point) registers the
-strategies with ``st.register_type_strategy``, so ``st.from_type(Email)``, ``st.from_type(Money)``
-and ``st.from_type(OrderId)`` for any ``Identity`` subclass work as well. The package needs the
-``testing`` extra: ``pip install creativeflow-shared-backend[testing]``.
+Hypothesis registers the strategies with ``st.register_type_strategy`` through its entry point
+when it is imported (and so does this kit, when it first hands out a strategy), so
+``st.from_type(Email)``, ``st.from_type(Money)`` and ``st.from_type(OrderId)`` for any
+``Identity`` subclass work as well. The package needs the ``testing`` extra:
+``pip install creativeflow-shared-backend[testing]``.
 
-Importing the package does not import SQLAlchemy: the data-mapper twin of the contract
-repository (``ContractItemMapperRepository`` and its rows ``ContractItemRow`` and
-``ContractPartRow``) is loaded on first use of one of those names.
+Importing the package imports nothing else: each name is loaded on its first use, so the
+pytest plugin (which lives here) costs a service's test run nothing it does not use, and
+neither Hypothesis nor SQLAlchemy is imported until a strategy, or the data-mapper twin of the
+contract repository (``ContractItemMapperRepository`` and its rows ``ContractItemRow`` and
+``ContractPartRow``), is used.
 """
 
 from typing import TYPE_CHECKING
 
-from creativeflow_shared.testing._contract_model import (
-    ContractItem,
-    ContractItemChanged,
-    ContractItemId,
-    ContractItemRepository,
-    ContractPart,
-)
-from creativeflow_shared.testing._contracts import (
-    AsyncHarness,
-    RepositoryContract,
-    RepositoryFacade,
-    SyncHarness,
-    UnitOfWorkContract,
-    UnitOfWorkFacade,
-    UnitOfWorkHarness,
-)
-from creativeflow_shared.testing._hypothesis_plugin import register_strategies
-from creativeflow_shared.testing._in_memory import (
-    AsyncInMemoryUnitOfWork,
-    InMemoryDatabase,
-    InMemoryRecordStore,
-    InMemoryUnitOfWork,
-)
-from creativeflow_shared.testing._strategies import (
-    aware_datetimes,
-    currencies,
-    emails,
-    events,
-    identities,
-    money,
-    non_empty_strs,
-    percentages,
-    slugs,
-    time_ranges,
-)
-
 if TYPE_CHECKING:
+    from creativeflow_shared.testing._contract_model import (
+        ContractItem,
+        ContractItemChanged,
+        ContractItemId,
+        ContractItemRepository,
+        ContractPart,
+    )
     from creativeflow_shared.testing._contract_rows import (
         ContractItemMapperRepository,
         ContractItemRow,
         ContractPartRow,
     )
-else:
-    #: The names ``__getattr__`` loads on first use, with the module that defines them.
-    _LAZY = dict.fromkeys(
-        ("ContractItemMapperRepository", "ContractItemRow", "ContractPartRow"),
-        "creativeflow_shared.testing._contract_rows",
+    from creativeflow_shared.testing._contracts import (
+        AsyncHarness,
+        RepositoryContract,
+        RepositoryFacade,
+        SyncHarness,
+        UnitOfWorkContract,
+        UnitOfWorkFacade,
+        UnitOfWorkHarness,
     )
+    from creativeflow_shared.testing._hypothesis_plugin import (
+        register_strategies,
+    )
+    from creativeflow_shared.testing._in_memory import (
+        AsyncInMemoryUnitOfWork,
+        InMemoryDatabase,
+        InMemoryRecordStore,
+        InMemoryUnitOfWork,
+    )
+    from creativeflow_shared.testing._strategies import (
+        aware_datetimes,
+        currencies,
+        emails,
+        events,
+        identities,
+        money,
+        non_empty_strs,
+        percentages,
+        slugs,
+        time_ranges,
+    )
+else:
+    #: Each public name, with the module that defines it (loaded by ``__getattr__``).
+    _LAZY = {
+        "ContractItem": "creativeflow_shared.testing._contract_model",
+        "ContractItemChanged": "creativeflow_shared.testing._contract_model",
+        "ContractItemId": "creativeflow_shared.testing._contract_model",
+        "ContractItemRepository": "creativeflow_shared.testing._contract_model",
+        "ContractPart": "creativeflow_shared.testing._contract_model",
+        "ContractItemMapperRepository": "creativeflow_shared.testing._contract_rows",
+        "ContractItemRow": "creativeflow_shared.testing._contract_rows",
+        "ContractPartRow": "creativeflow_shared.testing._contract_rows",
+        "AsyncHarness": "creativeflow_shared.testing._contracts",
+        "RepositoryContract": "creativeflow_shared.testing._contracts",
+        "RepositoryFacade": "creativeflow_shared.testing._contracts",
+        "SyncHarness": "creativeflow_shared.testing._contracts",
+        "UnitOfWorkContract": "creativeflow_shared.testing._contracts",
+        "UnitOfWorkFacade": "creativeflow_shared.testing._contracts",
+        "UnitOfWorkHarness": "creativeflow_shared.testing._contracts",
+        "register_strategies": "creativeflow_shared.testing._hypothesis_plugin",
+        "AsyncInMemoryUnitOfWork": "creativeflow_shared.testing._in_memory",
+        "InMemoryDatabase": "creativeflow_shared.testing._in_memory",
+        "InMemoryRecordStore": "creativeflow_shared.testing._in_memory",
+        "InMemoryUnitOfWork": "creativeflow_shared.testing._in_memory",
+        "aware_datetimes": "creativeflow_shared.testing._strategies",
+        "currencies": "creativeflow_shared.testing._strategies",
+        "emails": "creativeflow_shared.testing._strategies",
+        "events": "creativeflow_shared.testing._strategies",
+        "identities": "creativeflow_shared.testing._strategies",
+        "money": "creativeflow_shared.testing._strategies",
+        "non_empty_strs": "creativeflow_shared.testing._strategies",
+        "percentages": "creativeflow_shared.testing._strategies",
+        "slugs": "creativeflow_shared.testing._strategies",
+        "time_ranges": "creativeflow_shared.testing._strategies",
+    }
 
     def __getattr__(name: str) -> object:
-        """Load the names that need SQLAlchemy when first used (PEP 562).
+        """Load a public name on its first use (PEP 562).
 
         Raises:
             AttributeError: If the package has no attribute ``name``.
@@ -82,7 +114,7 @@ else:
         if module is None:
             msg = f"module {__name__!r} has no attribute {name!r}"
             raise AttributeError(msg)
-        from importlib import import_module  # noqa: PLC0415 (only when a lazy name is used)
+        from importlib import import_module  # noqa: PLC0415 (only when a name is used)
 
         value: object = getattr(import_module(module), name)
         globals()[name] = value  # later lookups find it without this hook
@@ -121,5 +153,3 @@ __all__ = [
     "slugs",
     "time_ranges",
 ]
-
-register_strategies()

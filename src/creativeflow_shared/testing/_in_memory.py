@@ -181,6 +181,8 @@ class InMemoryRecordStore:
             if not projection.unique or value is None:
                 continue
             for other in view.values():
+                if projection.per_tenant and other.tenant_id != record.tenant_id:
+                    continue
                 if other.id != record.id and other.projections[projection.name] == value:
                     return True
         return False

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 import pytest
-from sqlalchemy import ForeignKey, MetaData, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, MetaData, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from typing_extensions import override
 
@@ -124,6 +124,26 @@ class UuidCrateRow(Base):
     id: Mapped[UUID] = mapped_column(primary_key=True)
     version: Mapped[int]
     tenant_id: Mapped[UUID]
+    label: Mapped[str]
+
+
+class TenantLabelledCrateRow(Base):
+    __tablename__ = "dm_def_tenant_labelled_crates"
+    __table_args__ = (UniqueConstraint("tenant_id", "label"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    tenant_id: Mapped[str]
+    label: Mapped[str]
+
+
+class IndexLabelledCrateRow(Base):
+    __tablename__ = "dm_def_index_labelled_crates"
+    __table_args__ = (Index("ix_dm_def_index_labelled_crates_label", "label", unique=True),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    tenant_id: Mapped[str]
     label: Mapped[str]
 
 
@@ -294,6 +314,40 @@ def test_each_mapped_column_becomes_a_projection_named_after_its_attribute() -> 
         ("width", ("size", "width"), False, False, False),  # named by its attribute key
         ("spare_width", ("spare", "width"), True, False, False),  # behind an Optional parent
     ]
+
+
+def test_a_column_unique_together_with_the_tenant_is_unique_within_each_tenant() -> None:
+    class Crates(DataMapperRepository[Crate, CrateId, TenantLabelledCrateRow]):
+        columns: ClassVar[Mapping[str, Any]] = {"label": TenantLabelledCrateRow.label}
+
+        @override
+        def to_row(self, aggregate: Crate) -> TenantLabelledCrateRow:
+            return TenantLabelledCrateRow(id=aggregate.id.value, label=aggregate.label)
+
+        @override
+        def to_domain(self, row: TenantLabelledCrateRow) -> Crate:
+            return Crate(id=CrateId(row.id), tenant_id=row.tenant_id, label=row.label)
+
+    (label,) = Crates.projected
+
+    assert (label.unique, label.per_tenant) == (True, True)
+
+
+def test_a_unique_index_of_one_column_makes_it_unique_across_tenants() -> None:
+    class Crates(DataMapperRepository[Crate, CrateId, IndexLabelledCrateRow]):
+        columns: ClassVar[Mapping[str, Any]] = {"label": IndexLabelledCrateRow.label}
+
+        @override
+        def to_row(self, aggregate: Crate) -> IndexLabelledCrateRow:
+            return IndexLabelledCrateRow(id=aggregate.id.value, label=aggregate.label)
+
+        @override
+        def to_domain(self, row: IndexLabelledCrateRow) -> Crate:
+            return Crate(id=CrateId(row.id), tenant_id=row.tenant_id, label=row.label)
+
+    (label,) = Crates.projected
+
+    assert (label.unique, label.per_tenant) == (True, False)
 
 
 def test_a_projection_carries_the_attribute_type_without_optional() -> None:

@@ -71,6 +71,15 @@ class CounterRepository(DocumentRepository[Counter, int]):
     pass
 
 
+class Badge(AggregateRoot[int]):
+    tenant_id: str
+    code: str
+
+
+class BadgeRepository(DocumentRepository[Badge, int]):
+    projections = (project("code", unique=True),)
+
+
 class Tag(AggregateRoot[str]):
     text: str
 
@@ -124,6 +133,14 @@ def test_a_document_table_names_its_unique_constraints_and_indexes_after_itself(
 
     assert _constraints(table) == {"uq_unit_tables_steps_code": ["code"]}
     assert _indexes(table) == {"ix_unit_tables_steps_cost": ["cost"]}
+
+
+def test_a_tenant_owned_unique_projection_is_unique_within_each_tenant() -> None:
+    table = document_table(MetaData(), BadgeRepository, name="unit_tables_badges")
+
+    assert _constraints(table) == {"uq_unit_tables_badges_code": ["tenant_id", "code"]}
+    assert [p.per_tenant for p in BadgeRepository.projected] == [True]
+    assert [p.per_tenant for p in JobStepRepository.projected if p.unique] == [False]
 
 
 def test_a_document_table_is_named_after_the_resource_by_default() -> None:

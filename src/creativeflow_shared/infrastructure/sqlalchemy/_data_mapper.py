@@ -64,7 +64,9 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
     ``cascade="all, delete-orphan"`` (at any depth): they are loaded with the root (one
     ``SELECT ... IN`` per relationship), written with it, and covered by its version. A
     column in ``columns`` must hold the attribute's plain value as ``comparable`` gives it
-    (the id's UUID, an enum's value), so that SQL and in-memory comparisons agree.
+    (the id's UUID, an enum's value), so that SQL and in-memory comparisons agree. A mapped
+    column that is unique on its own, or together with the tenant column (unique within each
+    tenant), is unique in the in-memory store too.
 
     Attributes:
         row_class: The root row class, taken from the generic arguments.
@@ -94,8 +96,10 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
             if name not in mapper.columns:
                 msg = f"{cls.row_class.__name__} needs a {name!r} column"
                 raise TypeError(msg)
+        tenant: tuple[Column[Any], ...] = ()
         if cls.tenant_owned:
-            cls._uuid_tenant = _python_type(mapper.columns[cls.tenant_column]) is UUID
+            tenant = (mapper.columns[cls.tenant_column],)
+            cls._uuid_tenant = _python_type(tenant[0]) is UUID
         projections: list[Projection] = []
         row_columns: dict[tuple[str, ...], Column[Any]] = {}
         for dotted, attribute in cls.columns.items():
@@ -108,14 +112,17 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
             for name in dotted.split("."):
                 resolved = resolved[name]
                 nullable = nullable or resolved.optional
+            alone = bool(column.unique or column.primary_key) or _unique_with(column)
+            per_tenant = not alone and bool(tenant) and _unique_with(column, *tenant)
             projections.append(
                 Projection(
                     name=mapper.get_property_by_column(column).key,
                     path=resolved.path,
                     annotation=resolved.annotation,
                     nullable=nullable,
-                    unique=bool(column.unique or column.primary_key) or _unique_alone(column),
+                    unique=alone or per_tenant,
                     index=bool(column.index),
+                    per_tenant=per_tenant,
                 )
             )
             row_columns[resolved.path] = column
@@ -214,10 +221,12 @@ def _python_type(column: Any) -> object:  # noqa: ANN401 (any column)
         return None
 
 
-def _unique_alone(column: Column[Any]) -> bool:
+def _unique_with(column: Column[Any], *others: Column[Any]) -> bool:
+    """Whether a unique constraint or index covers exactly ``column`` and ``others``."""
     from sqlalchemy import UniqueConstraint  # noqa: PLC0415 (only needed when defining)
 
-    return any(
-        isinstance(constraint, UniqueConstraint) and list(constraint.columns) == [column]
-        for constraint in column.table.constraints
-    )
+    wanted = {column, *others}
+    table = column.table
+    keys = [set(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
+    keys += [set(index.columns) for index in getattr(table, "indexes", ()) if index.unique]
+    return wanted in keys

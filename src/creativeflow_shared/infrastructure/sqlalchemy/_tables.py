@@ -52,7 +52,8 @@ def document_table(
 
     Columns: ``id`` (native UUID on PostgreSQL for UUID ids), ``tenant_id``, ``version``,
     ``created_at``, ``updated_at``, ``data`` (the aggregate as JSON/JSONB) and one column per
-    projection, indexed or unique as the projection asks.
+    projection, indexed or unique as the projection asks (unique together with ``tenant_id``
+    for a tenant-owned aggregate, so that uniqueness holds within each tenant).
 
     Raises:
         TypeError: If the id or a projected attribute has no column type.
@@ -75,9 +76,8 @@ def document_table(
             )
         )
         if projection.unique:
-            extras.append(
-                UniqueConstraint(projection.name, name=f"uq_{table_name}_{projection.name}")
-            )
+            scope = ("tenant_id", projection.name) if projection.per_tenant else (projection.name,)
+            extras.append(UniqueConstraint(*scope, name=f"uq_{table_name}_{projection.name}"))
         elif projection.index:
             extras.append(Index(f"ix_{table_name}_{projection.name}", projection.name))
     table = Table(table_name, metadata, *columns, *extras)
