@@ -3,7 +3,9 @@
 An AI generation job spends a workspace's credits, records events, refuses bad input with a
 ``Failure`` and shows how an old event payload is upcast and read back; then it is stored on
 SQLite through a unit of work, its events land in the transactional outbox and reach a handler
-through the message bus, and a concurrent change loses with a typed conflict. Run it with
+through the message bus, and a concurrent change loses with a typed conflict. Last, the
+workspace's credit ledger is kept in tables of its own (a data-mapper repository: a root row and
+one child row per ledger entry), where a race on the children loses the same way. Run it with
 ``python3 scripts/dev.py demo``; it exits 0 when every step behaves as shown.
 """
 
@@ -14,9 +16,12 @@ import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 from returns.result import Failure, Result, Success
-from sqlalchemy import MetaData, create_engine, func, select
+from sqlalchemy import ForeignKey, MetaData, String, create_engine, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from typing_extensions import override
 
 from creativeflow_shared.application import (
     Command,
@@ -35,6 +40,7 @@ from creativeflow_shared.domain import (
     Identity,
     Money,
     NonEmptyStr,
+    ValueObject,
     at,
     combine,
     event_registry,
@@ -42,6 +48,8 @@ from creativeflow_shared.domain import (
     where,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import (
+    DataMapperRepository,
+    ExactDecimal,
     SQLAlchemyUnitOfWork,
     document_table,
     outbox_table,
@@ -124,6 +132,106 @@ def request_generation(
         return requested.map(lambda job: job.id)
 
 
+class WorkspaceId(Identity):
+    """Identifies a workspace."""
+
+
+class LedgerEntry(ValueObject):
+    """Credits a job spent."""
+
+    job_id: JobId
+    amount: Money
+
+
+class CreditsSpent(DomainEvent, event_type="example.workspace.credits_spent"):
+    """A workspace paid for a job."""
+
+    workspace_id: WorkspaceId
+    job_id: JobId
+    amount: Money
+
+
+class Workspace(AggregateRoot[WorkspaceId], aggregate_type="workspace"):
+    """A workspace's credits and the ledger of what its jobs spent."""
+
+    name: str
+    credits: Money
+    ledger: tuple[LedgerEntry, ...] = ()
+
+    def spend(self, job_id: JobId, amount: Money) -> Result[None, BusinessRuleViolationError]:
+        """Pay for a job from the credits, or refuse when they do not cover it."""
+        remaining = self.credits.subtract(amount)
+        if isinstance(remaining, Failure) or remaining.unwrap().amount < 0:
+            return Failure(InsufficientCreditsError(f"{self.credits} does not cover {amount}"))
+        self.credits = remaining.unwrap()
+        self.ledger = (*self.ledger, LedgerEntry(job_id=job_id, amount=amount))
+        self.record(CreditsSpent(workspace_id=self.id, job_id=job_id, amount=amount))
+        return Success(None)
+
+
+class Rows(DeclarativeBase):
+    """The service's own tables (the data mapper's rows)."""
+
+    metadata = MetaData()
+
+
+class WorkspaceRow(Rows):
+    """A workspace: the root row."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    credits: Mapped[Decimal] = mapped_column(ExactDecimal())
+    currency: Mapped[str] = mapped_column(String(3))
+    ledger: Mapped[list[LedgerRow]] = relationship(
+        cascade="all, delete-orphan", order_by="LedgerRow.position"
+    )
+
+
+class LedgerRow(Rows):
+    """One ledger entry of a workspace: a child row."""
+
+    __tablename__ = "workspace_ledger"
+
+    workspace_id: Mapped[UUID] = mapped_column(ForeignKey(WorkspaceRow.id), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[UUID]
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal())
+
+
+class WorkspaceRepository(DataMapperRepository[Workspace, WorkspaceId, WorkspaceRow]):
+    """Workspaces in their own tables; the name can be queried."""
+
+    columns = {"name": WorkspaceRow.name}  # noqa: RUF012 (read once, when the class is made)
+
+    @override
+    def to_row(self, aggregate: Workspace) -> WorkspaceRow:
+        return WorkspaceRow(
+            id=aggregate.id.value,
+            name=aggregate.name,
+            credits=aggregate.credits.amount,
+            currency=aggregate.credits.currency.code,
+            ledger=[
+                LedgerRow(position=n, job_id=entry.job_id.value, amount=entry.amount.amount)
+                for n, entry in enumerate(aggregate.ledger)
+            ],
+        )
+
+    @override
+    def to_domain(self, row: WorkspaceRow) -> Workspace:
+        return Workspace(
+            id=WorkspaceId(row.id),
+            name=row.name,
+            credits=Money.of(row.credits, row.currency),
+            ledger=tuple(
+                LedgerEntry(job_id=JobId(entry.job_id), amount=Money.of(entry.amount, row.currency))
+                for entry in row.ledger
+            ),
+        )
+
+
 def expect(condition: bool) -> None:  # noqa: FBT001 (reads like an assertion)
     """Stop the scenario with a non-zero exit when the kernel misbehaves."""
     if not condition:
@@ -188,6 +296,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         persist(Path(folder) / "walkthrough.db")
+        keep_ledger(Path(folder) / "ledger.db")
     print("\nwalkthrough complete")
 
 
@@ -234,6 +343,52 @@ def persist(database: Path) -> None:
         done = uow.repository(JobRepository).find(where(GenerationJob).status.eq("completed"))
     print(f"  completed jobs: {[(str(job.id)[:8], job.version) for job in done]}")
     expect([job.version for job in done] == [2])
+    engine.dispose()
+
+
+def keep_ledger(database: Path) -> None:
+    """Keep a workspace's ledger in rows of its own; a race on its children loses too."""
+    outbox = outbox_table(Rows.metadata)
+    engine = create_engine(f"sqlite:///{database}")
+    Rows.metadata.create_all(engine)
+    studio = Workspace(id=WorkspaceId.new(), name="studio-7", credits=Money.of(10, "EUR"))
+
+    step("A data-mapper repository stores the workspace as a root row and ledger rows")
+    with SQLAlchemyUnitOfWork(engine, Rows.metadata) as uow:
+        uow.repository(WorkspaceRepository).add(studio)
+        uow.commit().unwrap()
+    with SQLAlchemyUnitOfWork(engine, Rows.metadata) as uow:
+        workspace = uow.repository(WorkspaceRepository).get(studio.id).unwrap()
+        workspace.spend(JobId.new(), Money.of("2.50", "EUR")).unwrap()
+        workspace.spend(JobId.new(), Money.of("1.25", "EUR")).unwrap()
+        uow.commit().unwrap()
+    with engine.connect() as connection:
+        entries = connection.execute(select(LedgerRow.position, LedgerRow.amount)).all()
+        events = connection.execute(select(func.count()).select_from(outbox)).scalar_one()
+    print(f"  ledger rows: {[(row.position, f'{row.amount:.2f}') for row in entries]}")
+    print(f"  credits left: {workspace.credits}; version {workspace.version}; events: {events}")
+    expect([row.position for row in entries] == [0, 1] and events == len(entries))
+    expect(workspace.credits == Money.of("6.25", "EUR"))
+
+    step("Two units of work spend from the same version: the second is refused")
+    with (
+        SQLAlchemyUnitOfWork(engine, Rows.metadata) as first,
+        SQLAlchemyUnitOfWork(engine, Rows.metadata) as second,
+    ):
+        mine = first.repository(WorkspaceRepository).get(studio.id).unwrap()
+        theirs = second.repository(WorkspaceRepository).get(studio.id).unwrap()
+        mine.spend(JobId.new(), Money.of(4, "EUR")).unwrap()
+        theirs.spend(JobId.new(), Money.of(5, "EUR")).unwrap()
+        won, lost = first.commit(), second.commit()
+    with SQLAlchemyUnitOfWork(engine, Rows.metadata) as uow:
+        by_name = where(Workspace).name.eq("studio-7")
+        (stored,) = uow.repository(WorkspaceRepository).find(by_name)
+    print(f"  first: {won}; second: {lost}")
+    print(f"  stored: {stored.credits} left after {len(stored.ledger)} entries (v{stored.version})")
+    expect(isinstance(won, Success) and lost.failure().code == "concurrency_conflict")
+    spent = [entry.amount for entry in stored.ledger]
+    expect(spent == [Money.of("2.50", "EUR"), Money.of("1.25", "EUR"), Money.of(4, "EUR")])
+    expect(stored.credits == Money.of("2.25", "EUR"))
     engine.dispose()
 
 

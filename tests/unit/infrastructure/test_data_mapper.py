@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from uuid import UUID
 
 import pytest
@@ -451,6 +451,42 @@ def test_encode_returns_the_row_to_row_builds_stamped_with_the_version() -> None
         3,
         None,
     )
+
+
+class _ForgetfulShelves(ShelfRepository):
+    """Puts a new id into the row instead of the shelf's."""
+
+    @override
+    def to_row(self, aggregate: Shelf) -> ShelfRow:
+        row = _shelf_row(aggregate)
+        row.id = ShelfId.new().value
+        return row
+
+
+class _ConfusedShelves(ShelfRepository):
+    """Returns a row of another class."""
+
+    @override
+    def to_row(self, aggregate: Shelf) -> ShelfRow:
+        return cast("ShelfRow", BookRow(shelf_id=aggregate.id.value, position=0, title="x"))
+
+
+@pytest.mark.parametrize(
+    ("repository", "message"),
+    [
+        (_ForgetfulShelves, r"to_row must put the aggregate id \(UUID\('.*'\)\) in ShelfRow\.id"),
+        (_ConfusedShelves, "to_row must return a ShelfRow"),
+    ],
+)
+def test_encode_refuses_a_row_that_does_not_hold_the_aggregate(
+    repository: type[ShelfRepository], message: str
+) -> None:
+    shelf = Shelf(id=ShelfId.new(), label="oak", code="o-1", size=Size(width=3))
+
+    with InMemoryUnitOfWork() as uow:
+        shelves = uow.repository(repository)
+        with pytest.raises(TypeError, match=message):
+            shelves.encode(shelf, shelves.snapshot(shelf), version=1)
 
 
 def test_decode_returns_what_to_domain_builds_with_the_stored_version() -> None:

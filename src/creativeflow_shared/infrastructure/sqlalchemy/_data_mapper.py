@@ -81,6 +81,7 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
     tenant_column: ClassVar[str] = "tenant_id"
     _row_columns: ClassVar[dict[tuple[str, ...], Column[Any]]] = {}
     _uuid_tenant: ClassVar[bool] = False
+    _id_key: ClassVar[str] = "id"
 
     @classmethod
     @override
@@ -91,6 +92,7 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
         if len(mapper.primary_key) != 1:
             msg = f"{cls.row_class.__name__} needs a single-column primary key (the aggregate id)"
             raise TypeError(msg)
+        cls._id_key = mapper.get_property_by_column(mapper.primary_key[0]).key
         needed = [cls.version_column] + ([cls.tenant_column] if cls.tenant_owned else [])
         for name in needed:
             if name not in mapper.columns:
@@ -141,8 +143,22 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
     # -- the storage style ------------------------------------------------------------------------
     @override
     def encode(self, aggregate: A, state: dict[str, Any], *, version: int) -> object:
-        """Return the root row of ``aggregate`` (``to_row``), its version and tenant filled in."""
+        """Return the root row of ``aggregate`` (``to_row``), its version and tenant filled in.
+
+        Raises:
+            TypeError: If ``to_row`` returns another class than the root row class, or a row
+                whose primary key is not the aggregate id.
+        """
         row = self.to_row(aggregate)
+        if not isinstance(row, self.row_class):
+            msg = f"{type(self).__name__}.to_row must return a {self.row_class.__name__}"
+            raise TypeError(msg)
+        if getattr(row, self._id_key) != comparable(aggregate.id):
+            msg = (
+                f"{type(self).__name__}.to_row must put the aggregate id "
+                f"({comparable(aggregate.id)!r}) in {self.row_class.__name__}.{self._id_key}"
+            )
+            raise TypeError(msg)
         setattr(row, self.version_column, version)
         if self.tenant_owned:
             tenant = str(comparable(value_at(aggregate, ("tenant_id",))))
