@@ -25,7 +25,14 @@ from creativeflow_shared.infrastructure.sqlalchemy._column_types import UtcDateT
 if TYPE_CHECKING:
     from creativeflow_shared.application import DocumentRepository
 
-__all__ = ["document_table", "document_tables", "json_column_type", "outbox_of", "outbox_table"]
+__all__ = [
+    "document_table",
+    "document_tables",
+    "json_column_type",
+    "outbox_of",
+    "outbox_table",
+    "table_of",
+]
 
 _INFO_KEY = "creativeflow"
 
@@ -88,6 +95,12 @@ def document_table(
 def document_tables(metadata: MetaData) -> dict[type[DocumentRepository[Any, Any]], Table]:
     """Return the document tables declared on ``metadata``, by repository class."""
     return dict(_registry(metadata)["documents"])
+
+
+def table_of(metadata: MetaData, repository: type) -> Table | None:
+    """Return the document table of ``repository`` on ``metadata``, or ``None`` (no copy)."""
+    table: Table | None = _registry(metadata)["documents"].get(repository)
+    return table
 
 
 def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:

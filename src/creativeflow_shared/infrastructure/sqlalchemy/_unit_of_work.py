@@ -32,7 +32,7 @@ from creativeflow_shared.infrastructure.sqlalchemy._document_store import SQLAlc
 from creativeflow_shared.infrastructure.sqlalchemy._errors import translate_error
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
 from creativeflow_shared.infrastructure.sqlalchemy._row_store import SQLAlchemyRowStore
-from creativeflow_shared.infrastructure.sqlalchemy._tables import document_tables, outbox_of
+from creativeflow_shared.infrastructure.sqlalchemy._tables import outbox_of, table_of
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -59,27 +59,27 @@ class _ConnectionStores:
     repositories get an ORM ``Session`` joined to the same transaction, made on first use.
     """
 
-    __slots__ = ("_connection", "_metadata", "_session", "_tables")
+    __slots__ = ("_connection", "_metadata", "_session")
 
     def __init__(self, connection: Connection, metadata: MetaData) -> None:
         self._connection = connection
         self._metadata = metadata
-        self._tables = document_tables(metadata)
         self._session: Session | None = None
 
     def store(self, repository: Repository[Any, Any]) -> RecordStore:
+        kind = type(repository)
+        table = table_of(self._metadata, kind)
+        if table is not None:  # the common case first: one dict lookup per repository
+            documents = cast("type[DocumentRepository[Any, Any]]", kind)
+            return SQLAlchemyDocumentStore(self._connection, table, documents)
         if is_data_mapper(repository):
-            mapped = cast("type[DataMapperRepository[Any, Any, Any]]", type(repository))
+            mapped = cast("type[DataMapperRepository[Any, Any, Any]]", kind)
             return SQLAlchemyRowStore(self.session, mapped)
-        if not isinstance(repository, DocumentRepository):
-            msg = f"{type(repository).__name__} is neither a document nor a data-mapper repository"
-            raise TypeError(msg)
-        table = self._tables.get(type(repository))
-        if table is None:
-            name = type(repository).__name__
-            msg = f"declare its table first: document_table(metadata, {name})"
-            raise LookupError(msg)
-        return SQLAlchemyDocumentStore(self._connection, table, type(repository))
+        if isinstance(repository, DocumentRepository):
+            msg = f"declare its table first: document_table(metadata, {kind.__name__})"
+            raise LookupError(msg)  # noqa: TRY004 (the class is right; its table is missing)
+        msg = f"{kind.__name__} is neither a document nor a data-mapper repository"
+        raise TypeError(msg)
 
     def outbox_store(self) -> OutboxStore:
         return SQLAlchemyOutboxStore(self._connection, outbox_of(self._metadata))
