@@ -225,3 +225,26 @@ def test_the_async_unit_of_work_outside_its_block_is_refused(url: str) -> None:
             uow.repository(BinRepository)
 
     _run(url, scenario)
+
+
+def test_a_borrowed_connection_is_used_and_left_open_with_the_uncommitted_rolled_back(
+    url: str,
+) -> None:
+    kept, dropped = _bins(1, 2)
+
+    async def scenario(engine: AsyncEngine) -> tuple[object, ...]:
+        async with engine.connect() as connection:
+            async with AsyncSQLAlchemyUnitOfWork(connection, _METADATA) as uow:
+                uow.repository(BinRepository).add(kept)
+                committed = await uow.commit()
+            async with AsyncSQLAlchemyUnitOfWork(connection, _METADATA) as uow:
+                bins = uow.repository(BinRepository)
+                read = await bins.get(kept.id)  # begins the connection's transaction
+                bins.add(dropped)  # never committed
+            open_after = not connection.closed
+            pending = connection.in_transaction()
+            async with AsyncSQLAlchemyUnitOfWork(connection, _METADATA) as uow:
+                found = await uow.repository(BinRepository).find()
+        return committed, read.map(lambda b: b.id), open_after, pending, [b.id for b in found]
+
+    assert _run(url, scenario) == (Success(None), Success(kept.id), True, False, [kept.id])

@@ -201,18 +201,24 @@ class AsyncSQLAlchemyUnitOfWork(AsyncUnitOfWork):
 
     It runs the very same steps as ``SQLAlchemyUnitOfWork``, through
     ``AsyncConnection.run_sync``: the async driver does the I/O, the logic is not duplicated.
+    Give it an ``AsyncEngine`` to check out a connection per block (returned to the pool at the
+    end), or an ``AsyncConnection`` to work on (it is left open, with whatever the block did
+    not commit rolled back), as ``SQLAlchemyUnitOfWork`` takes an engine or a connection.
     """
 
-    def __init__(self, engine: AsyncEngine, metadata: MetaData) -> None:
-        """Check out a connection of ``engine`` per block; use ``metadata``'s tables."""
+    def __init__(self, bind: AsyncEngine | AsyncConnection, metadata: MetaData) -> None:
+        """Work with ``bind`` (an engine, or a connection to use) and ``metadata``'s tables."""
         super().__init__()
-        self._engine = engine
+        self._bind = bind
         self._metadata = metadata
         self._async_connection: AsyncConnection | None = None
 
     @override
     async def _open(self) -> tuple[UnitOfWork, Runner]:
-        connection = await self._engine.connect()
+        from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: PLC0415 (the async extra's import)
+
+        bind = self._bind
+        connection = await bind.connect() if isinstance(bind, AsyncEngine) else bind
         self._async_connection = connection
         inner = SQLAlchemyUnitOfWork(connection.sync_connection, self._metadata)  # type: ignore[arg-type] # set once connected
 
@@ -224,5 +230,5 @@ class AsyncSQLAlchemyUnitOfWork(AsyncUnitOfWork):
     @override
     async def _close(self) -> None:
         connection, self._async_connection = self._async_connection, None
-        if connection is not None:
+        if connection is not None and connection is not self._bind:
             await connection.close()
