@@ -404,6 +404,10 @@ def test_a_testing_kit_name_loads_its_module_on_first_use(name: str, dependency:
     assert loaded == [False, True, True]
 
 
+def test_the_testing_kit_lists_its_names_before_they_are_loaded() -> None:
+    assert set(_TESTING_API) <= set(dir(creativeflow_shared.testing))
+
+
 def test_the_testing_kit_refuses_names_it_does_not_have() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'ContractItemRows'"):
         getattr(creativeflow_shared.testing, "ContractItemRows")  # noqa: B009 (a missing name)

@@ -8,6 +8,7 @@ fake a plain call. No step is written twice.
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, TypeVar, cast
 
@@ -128,6 +129,10 @@ class UnitOfWork(ABC):
             ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` (someone saved
             a tracked aggregate first) or ``AlreadyExistsError`` (an added aggregate's id or
             unique key is taken); after a failure nothing is written.
+
+        Raises:
+            KernelError: A fault a write met (a broken reference, an unavailable database), or
+                whatever else a write raised; the transaction is rolled back first.
         """
         versions = [(entry.aggregate, entry.aggregate.version) for entry in self._tracker.entries()]
         try:
@@ -135,6 +140,10 @@ class UnitOfWork(ABC):
             committed = written if isinstance(written, Failure) else self._commit_transaction()
         except BaseException:
             _restore(versions)
+            # Writes may have reached the transaction: drop them, so that the unit of work is
+            # usable again (as after a ``Failure``); the original error is what the caller sees.
+            with contextlib.suppress(Exception):
+                self.rollback()
             raise
         if isinstance(committed, Failure):
             _restore(versions)  # nothing was stored: give back the versions writes had raised

@@ -120,6 +120,10 @@ else:
         globals()[name] = value  # later lookups find it without this hook
         return value
 
+    def __dir__() -> list[str]:
+        """List the public names too, loaded or not (for ``dir()`` and completion)."""
+        return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "AsyncHarness",

@@ -45,7 +45,7 @@ def register_strategies() -> None:
     ``TimeRange``, pydantic's ``AwareDatetime``, and every ``Identity`` subclass defined so
     far (Hypothesis looks strategies up by exact type, so each id type is registered on its
     own). Hypothesis calls this through its ``hypothesis`` entry point when it is imported, and
-    importing ``creativeflow_shared.testing`` calls it too; call it again after defining id
+    the kit's strategies module calls it when first used; call it again after defining id
     types if ``st.from_type`` must resolve them (``events`` does so by itself).
 
     Registering is idempotent: a type registered once is left alone afterwards, so a strategy

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+import enum
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, cast
 from uuid import UUID
 
 import pytest
@@ -19,7 +20,11 @@ from creativeflow_shared.application import (
 )
 from creativeflow_shared.domain import AggregateRoot, Identity, ValueObject, where
 from creativeflow_shared.infrastructure.sqlalchemy import DataMapperRepository
-from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import is_data_mapper
+from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import (
+    _check_column_type,
+    _comparable_type,
+    is_data_mapper,
+)
 from creativeflow_shared.testing import InMemoryUnitOfWork
 
 if TYPE_CHECKING:
@@ -545,3 +550,141 @@ def test_ordering_by_an_unmapped_attribute_is_refused_naming_it() -> None:
         repository = uow.repository(ShelfRepository)
         with pytest.raises(TypeError, match=r"cannot order by size\.depth: ShelfRepository"):
             repository.find(order_by=[SHELF.size.depth.asc()])
+
+
+# -- what the row class may not do --------------------------------------------------------------
+class _Status(enum.StrEnum):
+    OPEN = "open"
+    SHUT = "shut"
+
+
+class _Mixed(enum.Enum):
+    ONE = 1
+    TWO = "two"
+
+
+class Door(AggregateRoot[ShelfId]):
+    status: _Status = _Status.OPEN
+    state: _Mixed = _Mixed.ONE
+    opened: bool = False
+
+
+class VersionedDoorRow(Base):
+    __tablename__ = "dm_def_versioned_doors"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
+
+
+class HingeRow(Base):
+    __tablename__ = "dm_def_hinges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    door_id: Mapped[UUID] = mapped_column(ForeignKey("dm_def_loose_doors.id"))
+
+
+class LooseDoorRow(Base):
+    __tablename__ = "dm_def_loose_doors"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    status: Mapped[_Status]  # stores the member's name
+    state: Mapped[str]
+    opened: Mapped[int]
+    label: Mapped[str]
+    hinges: Mapped[list[HingeRow]] = relationship()
+
+
+class ViewedDoorRow(Base):
+    __tablename__ = "dm_def_viewed_doors"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    hinges: Mapped[list[HingeRow]] = relationship(
+        primaryjoin="foreign(HingeRow.door_id) == ViewedDoorRow.id", viewonly=True
+    )
+
+
+def _doors(row: type[Any], columns: Mapping[str, Any] | None = None) -> type[Any]:
+    """Define a repository of doors on ``row`` (the definition is what is tested)."""
+    mapped: Mapping[str, Any] = columns or {}
+
+    class Doors(DataMapperRepository[Door, ShelfId, Any]):
+        row_class = row
+        columns: ClassVar[Mapping[str, Any]] = mapped
+
+        @override
+        def to_row(self, aggregate: Door) -> Any:
+            return row(id=aggregate.id.value)
+
+        @override
+        def to_domain(self, row: Any) -> Door:
+            return Door(id=ShelfId(row.id))
+
+    return Doors
+
+
+def test_a_row_class_with_the_orms_own_version_counter_is_refused() -> None:
+    with pytest.raises(TypeError, match="declares the ORM's version_id_col"):
+        _doors(VersionedDoorRow)
+
+
+def test_a_one_to_many_relationship_that_is_not_owned_is_refused_by_name() -> None:
+    with pytest.raises(TypeError, match=r"LooseDoorRow\.hinges is a one-to-many relationship"):
+        _doors(LooseDoorRow)
+
+
+def test_a_view_only_relationship_is_left_alone() -> None:
+    assert _doors(ViewedDoorRow).row_class is ViewedDoorRow
+
+
+@pytest.mark.parametrize(
+    ("path", "column", "message"),
+    [
+        ("status", LooseDoorRow.status, "'status' is compared as str .* holds _Status"),
+        ("id", LooseDoorRow.label, "'id' is compared as UUID .* holds str"),
+    ],
+)
+def test_a_column_holding_other_values_than_comparisons_use_is_refused(
+    path: str, column: object, message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        _check_column_type(path, where(Door).follow((path,)).annotation, _column(column))
+
+
+@pytest.mark.parametrize(
+    ("path", "column"),
+    [
+        ("state", LooseDoorRow.state),  # an enum of mixed value types: cannot tell, accepted
+        ("opened", LooseDoorRow.opened),  # a bool in an integer column compares alike
+        ("id", LooseDoorRow.id),
+    ],
+)
+def test_a_column_of_the_compared_type_or_an_untold_one_is_accepted(
+    path: str, column: object
+) -> None:
+    _check_column_type(path, where(Door).follow((path,)).annotation, _column(column))
+
+    assert _column(column).table is LooseDoorRow.__table__
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        (ShelfId, UUID),
+        (_Status, str),
+        (_Mixed, None),
+        (Annotated[int, "meta"], int),
+        (int | None, int),
+        (int | str, None),
+        ("text", None),
+        (Size, Size),
+    ],
+)
+def test_the_compared_type_of_an_annotation(annotation: object, expected: object) -> None:
+    assert _comparable_type(annotation) is expected
+
+
+def _column(attribute: object) -> Any:
+    return cast("Any", attribute).property.columns[0]

@@ -801,6 +801,25 @@ def test_a_child_referring_to_a_missing_row_raises_a_reference_violation_from_th
     assert (_count(engine, _SHELVES), _count(engine, _BOOKS)) == (0 if new else 1, 0)
 
 
+def test_after_a_commit_raised_the_unit_of_work_is_rolled_back_and_usable(
+    engine: Engine,
+) -> None:
+    broken, fine = _shelf("oak"), _shelf("elm")
+
+    with _uow(engine) as uow:
+        repository = uow.repository(ShelfRepository)
+        broken.books = (Book(title="Ghost", author_id=NOBODY),)
+        repository.add(broken)
+        with pytest.raises(ReferenceViolationError):
+            uow.commit()
+        repository.add(fine)
+        again = uow.commit()
+
+    assert again == Success(None)
+    assert (_load(engine, broken), _load(engine, fine)) == (None, fine)
+    assert broken.version == 0
+
+
 def test_a_row_the_database_refuses_otherwise_raises_the_driver_error_as_it_is(
     engine: Engine,
 ) -> None:

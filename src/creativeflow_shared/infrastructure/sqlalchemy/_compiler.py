@@ -6,7 +6,7 @@ import functools
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Float, String, and_, literal, not_, or_
+from sqlalchemy import BigInteger, Enum, Float, String, and_, literal, not_, or_
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.sql import operators
 
@@ -115,7 +115,8 @@ class SpecificationCompiler:
             t.desc().nulls_first() if k.descending else t.asc().nulls_last()
             for t, k in zip(terms, keys, strict=True)
         ]
-        return [*ordered, self._id.asc()]
+        # The id in the order ``after`` compares it in (text ids: code-point order, as in memory).
+        return [*ordered, self._sortable(self._id).asc()]
 
     def after(
         self, keys: tuple[SortKey[Any], ...], values: tuple[object, ...]
@@ -171,6 +172,10 @@ class SpecificationCompiler:
 
     def _sortable(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
         if self._collate and isinstance(expression.type, String):
+            if isinstance(expression.type, Enum):
+                # A native enum orders by its declared labels and takes no collation; as text
+                # it orders as the values do in memory.
+                expression = sql_cast(expression, String())
             return expression.collate("C")
         return expression
 

@@ -8,12 +8,26 @@ optimistic versions that cover the children) is the shared ``Repository`` logic.
 
 from __future__ import annotations
 
+import enum
 from abc import abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, get_args
+from types import UnionType
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Generic,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+)
 from uuid import UUID
 
+from pydantic import RootModel
 from sqlalchemy import inspect
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import ONETOMANY, Mapper
 from typing_extensions import override
 
 from creativeflow_shared.application import (
@@ -68,6 +82,11 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
     column that is unique on its own, or together with the tenant column (unique within each
     tenant), is unique in the in-memory store too.
 
+    ``to_row`` builds new rows, so give child rows keys it can set (the parent id and a
+    position, or the child's own id): rows the database keys itself cannot be matched with the
+    stored ones. Do not share mutable containers between the aggregate and its rows: the
+    in-memory store keeps the rows ``to_row`` returned.
+
     Attributes:
         row_class: The root row class, taken from the generic arguments.
         columns: Dotted attribute paths mapped to the root row's columns.
@@ -93,6 +112,13 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
             msg = f"{cls.row_class.__name__} needs a single-column primary key (the aggregate id)"
             raise TypeError(msg)
         cls._id_key = mapper.get_property_by_column(mapper.primary_key[0]).key
+        if mapper.version_id_col is not None:
+            msg = (
+                f"{cls.row_class.__name__} declares the ORM's version_id_col: the repository "
+                "maintains the version itself; remove it from __mapper_args__"
+            )
+            raise TypeError(msg)
+        _check_children(mapper, frozenset())
         needed = [cls.version_column] + ([cls.tenant_column] if cls.tenant_owned else [])
         for name in needed:
             if name not in mapper.columns:
@@ -114,6 +140,7 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
             for name in dotted.split("."):
                 resolved = resolved[name]
                 nullable = nullable or resolved.optional
+            _check_column_type(dotted, resolved.annotation, column)
             alone = bool(column.unique or column.primary_key) or _unique_with(column)
             per_tenant = not alone and bool(tenant) and _unique_with(column, *tenant)
             projections.append(
@@ -201,8 +228,9 @@ def is_data_mapper(repository: Repository[Any, Any]) -> bool:
 def _row_class_of(repository: type[DataMapperRepository[Any, Any, Any]]) -> type[Any]:
     for base in repository.__dict__.get("__orig_bases__", ()):
         args = get_args(base)
-        if len(args) == 3 and isinstance(args[2], type):  # noqa: PLR2004 (aggregate, id, row)
+        if len(args) == 3 and isinstance(args[2], type) and args[2] is not Any:  # noqa: PLR2004 (aggregate, id, row)
             return args[2]
+    # Named in the class body (``row_class = ...``), or inherited from a concrete repository.
     inherited: type[Any] | None = getattr(repository, "row_class", None)
     if inherited is None:
         msg = f"{repository.__name__} must name its row class: [Aggregate, Id, Row]"
@@ -228,6 +256,61 @@ def _column_of(attribute: object, row_class: type[Any]) -> Column[Any]:
         msg = f"map attribute paths to columns of {row_class.__name__}, got {attribute!r}"
         raise TypeError(msg)
     return cast("Column[Any]", columns[0])
+
+
+def _check_column_type(dotted: str, annotation: object, column: Column[Any]) -> None:
+    """Refuse a column whose values are not the ones specifications compare (``comparable``).
+
+    A specification binds ``comparable(value)``: an id's UUID, an enum's value. A column that
+    stores something else (an enum's name, a UUID as text) would compare unlike memory does.
+    """
+    wanted = _comparable_type(annotation)
+    stored = _python_type(column)
+    if not isinstance(wanted, type) or not isinstance(stored, type) or stored is object:
+        return  # a type we cannot tell: the contract suites are the check
+    if issubclass(wanted, stored):  # the same type, or a narrower one (bool in an int column)
+        return
+    msg = (
+        f"{dotted!r} is compared as {wanted.__name__} (comparable() of the attribute), but "
+        f"column {column.table.name}.{column.name} holds {stored.__name__}: map it to a column "
+        f"of {wanted.__name__} values"
+    )
+    raise TypeError(msg)
+
+
+def _comparable_type(annotation: object) -> object:
+    """Return the type of ``comparable(value)`` for values of ``annotation``, if one type."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _comparable_type(get_args(annotation)[0])
+    if origin is Union or origin is UnionType:
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return _comparable_type(members[0]) if len(members) == 1 else None
+    kind: Any = annotation
+    if not isinstance(kind, type):
+        return None
+    if issubclass(kind, RootModel):
+        return _comparable_type(kind.model_fields["root"].annotation)
+    if issubclass(kind, enum.Enum):
+        kinds: set[object] = {type(member.value) for member in kind}
+        return kinds.pop() if len(kinds) == 1 else None
+    return cast("object", kind)
+
+
+def _check_children(mapper: Mapper[Any], ancestors: frozenset[Mapper[Any]]) -> None:
+    """Refuse a one-to-many relationship the repository would not write as children."""
+    for relationship in mapper.relationships:
+        if relationship.mapper in ancestors or relationship.viewonly:
+            continue
+        if relationship.direction is ONETOMANY and not relationship.cascade.delete_orphan:
+            msg = (
+                f"{mapper.class_.__name__}.{relationship.key} is a one-to-many relationship "
+                "without cascade='all, delete-orphan': declare it so to store it as children "
+                "of the aggregate, or viewonly=True to leave it out"
+            )
+            raise TypeError(msg)
+        if relationship.cascade.delete_orphan:
+            _check_children(relationship.mapper, ancestors | {mapper})
 
 
 def _python_type(column: Any) -> object:  # noqa: ANN401 (any column)

@@ -141,8 +141,13 @@ class SQLAlchemyRowStore:
         """Write the new root row and children if the stored version is ``expected_version``."""
         if not self._bump(record.id, expected_version, record.version):
             return Success(False)  # noqa: FBT003 (the port's answer: not matched)
-        self._session.merge(record.data)
-        flushed = self._flush(record.id)
+        session = self._session
+
+        def merge_and_flush() -> None:
+            session.merge(record.data)
+            session.flush()
+
+        flushed = self._write(merge_and_flush, record.id)
         if isinstance(flushed, Failure):
             return flushed
         return Success(True)  # noqa: FBT003 (the port's answer: matched)
@@ -151,9 +156,14 @@ class SQLAlchemyRowStore:
         """Delete the root row and its children if the stored version is ``expected_version``."""
         if not self._bump(id_, expected_version, expected_version + 1):
             return False
-        row = self._session.get(self._repository.row_class, id_, options=self._statements.options)
-        self._session.delete(row)
-        self._flush(id_)  # only a reference to the row can fail this, and that raises
+        session, row_class = self._session, self._repository.row_class
+        options = self._statements.options
+
+        def delete_and_flush() -> None:
+            session.delete(session.get(row_class, id_, options=options))
+            session.flush()
+
+        self._write(delete_and_flush, id_)  # only a reference to the row can fail it: raised
         return True
 
     # -- helpers --------------------------------------------------------------------------------
@@ -174,8 +184,14 @@ class SQLAlchemyRowStore:
         return True
 
     def _flush(self, subject: object) -> Result[None, AlreadyExistsError]:
+        return self._write(self._session.flush, subject)
+
+    def _write(
+        self, step: Callable[[], object], subject: object
+    ) -> Result[None, AlreadyExistsError]:
+        """Run an ORM step (its loads and flushes may fail) with driver errors translated."""
         try:
-            self._session.flush()
+            step()
         except DBAPIError as exc:
             error = translate_error(exc, self._repository.resource_name, subject)
             if isinstance(error, AlreadyExistsError):
