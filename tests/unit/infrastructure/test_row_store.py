@@ -667,6 +667,19 @@ def test_a_uuid_tenant_column_filters_reads_by_the_context_tenant(engine: Engine
     assert stored == acme
 
 
+def test_a_tenant_that_a_uuid_tenant_column_cannot_hold_owns_nothing(engine: Engine) -> None:
+    crate = Crate(id=CrateId.new(), tenant_id=uuid4(), label="box")
+    with _as(crate.tenant_id), _uow(engine) as uow:
+        uow.repository(CrateRepository).add(crate)
+        assert uow.commit() == Success(None)
+
+    with _as("acme"), _uow(engine) as uow:  # not a UUID: as in memory, it owns no crate
+        repository = uow.repository(CrateRepository)
+        seen = (repository.get(crate.id), repository.find(), repository.count())
+
+    assert seen == (Failure(NotFoundError("Crate", crate.id)), [], 0)
+
+
 def test_a_tenant_column_of_an_unknown_python_type_compares_the_tenant_as_text(
     engine: Engine,
 ) -> None:

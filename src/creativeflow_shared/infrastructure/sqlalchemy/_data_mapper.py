@@ -84,8 +84,9 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
 
     ``to_row`` builds new rows, so give child rows keys it can set (the parent id and a
     position, or the child's own id): rows the database keys itself cannot be matched with the
-    stored ones. Do not share mutable containers between the aggregate and its rows: the
-    in-memory store keeps the rows ``to_row`` returned.
+    stored ones, and every save deletes and inserts them again. Do not share mutable
+    containers between the aggregate and its rows: the in-memory store keeps the rows
+    ``to_row`` returned.
 
     Attributes:
         row_class: The root row class, taken from the generic arguments.

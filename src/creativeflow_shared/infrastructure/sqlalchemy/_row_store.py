@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from returns.result import Failure, Result, Success
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import bindparam, false, func, inspect, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapper, Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -102,7 +102,10 @@ class SQLAlchemyRowStore:
         if tenant_id is None:
             rows = self._scalars(statements.by_id, id_, {"r_id": id_})
         else:
-            tenant = self._repository.tenant_value(tenant_id)
+            try:
+                tenant = self._repository.tenant_value(tenant_id)
+            except ValueError:
+                return None  # a tenant the column cannot hold owns no row
             params = {"r_id": id_, "r_tenant": tenant}
             rows = self._scalars(statements.by_id_and_tenant, id_, params)
         return self._record(rows[0]) if rows else None
@@ -141,9 +144,15 @@ class SQLAlchemyRowStore:
         """Write the new root row and children if the stored version is ``expected_version``."""
         if not self._bump(record.id, expected_version, record.version):
             return Success(False)  # noqa: FBT003 (the port's answer: not matched)
-        session = self._session
+        session, statements = self._session, self._statements
+        row_class = self._repository.row_class
 
         def merge_and_flush() -> None:
+            stored = session.get(row_class, record.id, options=statements.options)
+            # Children the new rows no longer have go first: the ORM would insert the new
+            # children before deleting the old, and a key or unique column they share clashes.
+            if stored is not None and _drop_stale_children(stored, record.data, statements.mapper):
+                session.flush()
             session.merge(record.data)
             session.flush()
 
@@ -218,7 +227,10 @@ class SQLAlchemyRowStore:
         column = self._statements.tenant_column
         if tenant_id is None or column is None:
             return []
-        return [column == self._repository.tenant_value(tenant_id)]
+        try:
+            return [column == self._repository.tenant_value(tenant_id)]
+        except ValueError:
+            return [false()]  # a tenant the column cannot hold owns no row
 
     def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
         compiler = self._statements.compiler
@@ -248,6 +260,38 @@ class SQLAlchemyRowStore:
     def _execute(self, statement: Any, params: object, subject: object = None) -> Any:  # noqa: ANN401
         connection = self._session.connection()
         return execute(connection, statement, params, self._repository.resource_name, subject)
+
+
+def _drop_stale_children(
+    stored: Any,  # noqa: ANN401 (a row of the service's)
+    new: Any,  # noqa: ANN401 (a row of the service's)
+    mapper: Mapper[Any],
+    ancestors: frozenset[Mapper[Any]] = frozenset(),
+) -> bool:
+    """Take out of ``stored`` every owned child that ``new`` has no row of the same key for.
+
+    Returns:
+        Whether any child was taken out (it is deleted at the next flush, as an orphan).
+    """
+    dropped = False
+    for relationship in mapper.relationships:
+        key, child_mapper = relationship.key, relationship.mapper
+        owned = relationship.cascade.delete_orphan and relationship.uselist
+        if not owned or child_mapper in ancestors or key not in vars(new):
+            continue  # not a collection of children, or one ``to_row`` left alone
+        wanted: list[Any] = getattr(new, key)
+        by_key: dict[tuple[Any, ...], Any] = {
+            tuple(child_mapper.primary_key_from_instance(child)): child for child in wanted
+        }
+        collection: list[Any] = getattr(stored, key)
+        for child in list(collection):
+            match = by_key.get(inspect(child).identity)
+            if match is None:
+                collection.remove(child)
+                dropped = True
+            elif _drop_stale_children(child, match, child_mapper, ancestors | {mapper}):
+                dropped = True
+    return dropped
 
 
 def _child_loads(mapper: Mapper[Any], ancestors: frozenset[Mapper[Any]]) -> list[LoaderOption]:
