@@ -253,8 +253,9 @@ class SQLAlchemyRowStore:
                 raise
             raise error from exc
         # The session holds its rows weakly; keeping them here lets a later change of the
-        # aggregate merge into the loaded rows instead of reading them again.
-        session.info.setdefault(_LOADED, []).extend(rows)
+        # aggregate merge into the loaded rows instead of reading them again. One entry per
+        # row object, however often a query returns it.
+        session.info.setdefault(_LOADED, {}).update((id(row), row) for row in rows)
         return rows
 
     def _execute(self, statement: Any, params: object, subject: object = None) -> Any:  # noqa: ANN401
