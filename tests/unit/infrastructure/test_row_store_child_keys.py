@@ -186,3 +186,32 @@ def test_a_change_to_children_is_stored_whatever_keys_their_rows(
 
     assert committed == Success(None)
     assert (stored.tracks, stored.version) == (change(playlist.tracks), 2)
+
+
+class NamesOnly(Playlists):
+    """Writes the root row alone: ``to_row`` leaves the tracks out."""
+
+    @override
+    def to_row(self, aggregate: Playlist) -> PlaylistRow:
+        return PlaylistRow(id=aggregate.id.value, name=aggregate.name)
+
+
+def test_children_a_row_leaves_out_are_left_as_stored(unit_engine: Engine) -> None:
+    # A database matter: the in-memory store keeps exactly the rows ``to_row`` returns.
+    engine = unit_engine
+    _Rows.metadata.drop_all(engine)
+    _Rows.metadata.create_all(engine)
+    playlist = Playlist(id=PlaylistId.new(), name="road", tracks=_tracks("a", "b"))
+    with SQLAlchemyUnitOfWork(engine, _Rows.metadata) as uow:
+        uow.repository(Playlists).add(playlist)
+        assert uow.commit() == Success(None)
+
+    with SQLAlchemyUnitOfWork(engine, _Rows.metadata) as uow:
+        uow.repository(NamesOnly).get(playlist.id).unwrap().name = "trip"
+        renamed = uow.commit()
+    with SQLAlchemyUnitOfWork(engine, _Rows.metadata) as uow:
+        stored = uow.repository(Playlists).get(playlist.id).unwrap()
+    _Rows.metadata.drop_all(engine)
+
+    assert renamed == Success(None)
+    assert (stored.name, stored.tracks) == ("trip", playlist.tracks)

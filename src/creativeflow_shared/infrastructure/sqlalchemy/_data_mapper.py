@@ -27,7 +27,7 @@ from uuid import UUID
 
 from pydantic import RootModel
 from sqlalchemy import inspect
-from sqlalchemy.orm import ONETOMANY, Mapper
+from sqlalchemy.orm import ONETOMANY, Mapper, RelationshipProperty
 from typing_extensions import override
 
 from creativeflow_shared.application import (
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     from creativeflow_shared.domain import Specification
 
-__all__ = ["DataMapperRepository", "is_data_mapper"]
+__all__ = ["DataMapperRepository", "is_data_mapper", "owned_children"]
 
 A = TypeVar("A", bound=AggregateRoot[Any])
 I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
@@ -298,20 +298,33 @@ def _comparable_type(annotation: object) -> object:
     return cast("object", kind)
 
 
+def owned_children(
+    mapper: Mapper[Any], ancestors: frozenset[Mapper[Any]] = frozenset()
+) -> list[RelationshipProperty[Any]]:
+    """Return the relationships of ``mapper`` that hold children of the aggregate.
+
+    Those are the ``delete-orphan`` ones; one leading back to an ``ancestors`` mapper is not.
+    """
+    return [
+        relationship
+        for relationship in mapper.relationships
+        if relationship.cascade.delete_orphan and relationship.mapper not in ancestors
+    ]
+
+
 def _check_children(mapper: Mapper[Any], ancestors: frozenset[Mapper[Any]]) -> None:
     """Refuse a one-to-many relationship the repository would not write as children."""
     for relationship in mapper.relationships:
-        if relationship.mapper in ancestors or relationship.viewonly:
-            continue
-        if relationship.direction is ONETOMANY and not relationship.cascade.delete_orphan:
+        unowned = relationship.direction is ONETOMANY and not relationship.cascade.delete_orphan
+        if unowned and not relationship.viewonly and relationship.mapper not in ancestors:
             msg = (
                 f"{mapper.class_.__name__}.{relationship.key} is a one-to-many relationship "
                 "without cascade='all, delete-orphan': declare it so to store it as children "
                 "of the aggregate, or viewonly=True to leave it out"
             )
             raise TypeError(msg)
-        if relationship.cascade.delete_orphan:
-            _check_children(relationship.mapper, ancestors | {mapper})
+    for relationship in owned_children(mapper, ancestors):
+        _check_children(relationship.mapper, ancestors | {mapper})
 
 
 def _python_type(column: Any) -> object:  # noqa: ANN401 (any column)

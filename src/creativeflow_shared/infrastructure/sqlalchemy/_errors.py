@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -13,7 +13,7 @@ from creativeflow_shared.domain import (
     UnavailableError,
 )
 
-__all__ = ["ReferenceViolationError", "execute", "translate_error"]
+__all__ = ["ReferenceViolationError", "execute", "translate_error", "translated"]
 
 # PostgreSQL SQLSTATE codes and SQLite extended result code names, by meaning.
 _UNIQUE = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
@@ -22,9 +22,14 @@ _TRANSIENT = frozenset({"40001", "40P01", "55P03"})
 _TRANSIENT_PREFIXES = ("SQLITE_BUSY", "SQLITE_LOCKED")  # and their extended codes
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Connection
     from sqlalchemy.engine import CursorResult
     from sqlalchemy.sql import Executable
+
+
+T = TypeVar("T")
 
 
 class ReferenceViolationError(BusinessRuleViolationError):
@@ -68,8 +73,16 @@ def execute(
 
     Errors that mean nothing to the kernel are re-raised as the driver raised them.
     """
+    return translated(lambda: connection.execute(statement, cast("Any", params)), resource, subject)
+
+
+def translated(step: Callable[[], T], resource: str, subject: object = None) -> T:
+    """Run ``step`` (any database work), raising driver errors as the kernel's errors.
+
+    Errors that mean nothing to the kernel are re-raised as the driver raised them.
+    """
     try:
-        return connection.execute(statement, cast("Any", params))
+        return step()
     except DBAPIError as exc:
         error = translate_error(exc, resource, subject)
         if error is None:

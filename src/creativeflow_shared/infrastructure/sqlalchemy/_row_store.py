@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from returns.result import Failure, Result, Success
 from sqlalchemy import bindparam, false, func, inspect, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapper, Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from creativeflow_shared.application import StoredRecord
 from creativeflow_shared.domain import AlreadyExistsError
 from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
-from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, translate_error
+from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import owned_children
+from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, translated
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -198,16 +198,11 @@ class SQLAlchemyRowStore:
     def _write(
         self, step: Callable[[], object], subject: object
     ) -> Result[None, AlreadyExistsError]:
-        """Run an ORM step (its loads and flushes may fail) with driver errors translated."""
+        """Run an ORM step (its loads and flushes may fail); a taken key is a ``Failure``."""
         try:
-            step()
-        except DBAPIError as exc:
-            error = translate_error(exc, self._repository.resource_name, subject)
-            if isinstance(error, AlreadyExistsError):
-                return Failure(error)
-            if error is None:
-                raise
-            raise error from exc
+            translated(step, self._repository.resource_name, subject)
+        except AlreadyExistsError as error:
+            return Failure(error)
         return Success(None)
 
     def _record(self, row: Any) -> StoredRecord:  # noqa: ANN401 (the service's row class)
@@ -244,14 +239,12 @@ class SQLAlchemyRowStore:
     def _scalars(
         self, statement: Select[Any], subject: object = None, params: dict[str, Any] | None = None
     ) -> list[Any]:
-        try:
-            session = self._session
-            rows = list(session.scalars(statement, params))
-        except DBAPIError as exc:
-            error = translate_error(exc, self._repository.resource_name, subject)
-            if error is None:
-                raise
-            raise error from exc
+        session = self._session
+        rows: list[Any] = translated(
+            lambda: list(session.scalars(statement, params)),
+            self._repository.resource_name,
+            subject,
+        )
         # The session holds its rows weakly; keeping them here lets a later change of the
         # aggregate merge into the loaded rows instead of reading them again. One entry per
         # row object, however often a query returns it.
@@ -275,10 +268,9 @@ def _drop_stale_children(
         Whether any child was taken out (it is deleted at the next flush, as an orphan).
     """
     dropped = False
-    for relationship in mapper.relationships:
+    for relationship in owned_children(mapper, ancestors):
         key, child_mapper = relationship.key, relationship.mapper
-        owned = relationship.cascade.delete_orphan and relationship.uselist
-        if not owned or child_mapper in ancestors or key not in vars(new):
+        if not relationship.uselist or key not in vars(new):
             continue  # not a collection of children, or one ``to_row`` left alone
         wanted: list[Any] = getattr(new, key)
         by_key: dict[tuple[Any, ...], Any] = {
@@ -298,9 +290,7 @@ def _drop_stale_children(
 def _child_loads(mapper: Mapper[Any], ancestors: frozenset[Mapper[Any]]) -> list[LoaderOption]:
     """Load every owned child (``delete-orphan`` relationships) with ``SELECT ... IN``."""
     options: list[LoaderOption] = []
-    for relationship in mapper.relationships:
-        if not relationship.cascade.delete_orphan or relationship.mapper in ancestors:
-            continue
+    for relationship in owned_children(mapper, ancestors):
         option: Any = selectinload(relationship.class_attribute)
         nested = _child_loads(relationship.mapper, ancestors | {mapper})
         if nested:
