@@ -7,6 +7,7 @@ constraints (creating or refreshing it when needed), then runs the task inside i
     python3 scripts/dev.py test     # run the whole test suite with branch coverage
     python3 scripts/dev.py check    # run every quality gate (lint, types, layers, docs)
     python3 scripts/dev.py bench    # run the ratio benchmarks
+    python3 scripts/dev.py mutate   # mutation testing of the domain and application layers
     python3 scripts/dev.py lock     # re-pin requirements/constraints.txt from a fresh resolve
 
 ``--venv DIR`` picks another environment (e.g. one per interpreter in CI).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -124,6 +126,31 @@ def cmd_bench(env: Path, extra: list[str]) -> None:
     _run(_tool(env, "python", "-m", "benchmarks", *extra))
 
 
+def cmd_mutate(env: Path, extra: list[str]) -> None:
+    """Mutation-test the domain and application layers and print the score.
+
+    Not a CI gate: it takes about an hour on two cores. The configuration is ``[tool.mutmut]``
+    in ``pyproject.toml``; results are kept in ``mutants/`` (delete it to start afresh) and
+    ``mutmut results`` / ``mutmut show <name>`` list and show the survivors. Hypothesis runs
+    the derandomized ``mutation`` profile, so a mutant is killed by what it breaks.
+    """
+    python = _bin(env, "python")
+    install = [python, "-m", "pip", "install", "--quiet", "--editable", f"{ROOT}[dev,mutation]"]
+    if CONSTRAINTS.exists():
+        install[4:4] = ["--constraint", str(CONSTRAINTS)]
+    _run(install)
+    quiet = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
+    _run(_tool(env, "mutmut", "run", *extra), env=quiet)
+    _run(_tool(env, "mutmut", "export-cicd-stats"))
+    stats = json.loads((ROOT / "mutants" / "mutmut-cicd-stats.json").read_text())
+    judged = stats["killed"] + stats["survived"] + stats["timeout"] + stats["suspicious"]
+    caught = stats["killed"] + stats["timeout"]
+    _say(f"mutants: {stats['total']}, killed {stats['killed']}, timed out {stats['timeout']}, ")
+    _say(f"survived {stats['survived']}, no tests {stats['no_tests']}, skipped {stats['skipped']}")
+    if judged:
+        _say(f"score: {100 * caught / judged:.1f} % of the mutants the tests ran against")
+
+
 def cmd_lock(env: Path, extra: list[str]) -> None:
     """Resolve the newest allowed versions in a scratch environment and pin them."""
     del extra
@@ -155,6 +182,7 @@ COMMANDS = {
     "check": cmd_check,
     "bench": cmd_bench,
     "lock": cmd_lock,
+    "mutate": cmd_mutate,
 }
 
 

@@ -27,7 +27,17 @@ settings.register_profile("default", deadline=None)
 settings.register_profile(
     "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
+# A one-off attack on a guarantee: ``HYPOTHESIS_PROFILE=thorough python3 scripts/dev.py test``.
+settings.register_profile(
+    "thorough", deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow]
+)
+# Mutation testing runs every test hundreds of times: the same few examples each time, so that a
+# mutant is killed by what it breaks, never by the luck of the draw.
+settings.register_profile(
+    "mutation", deadline=None, max_examples=30, derandomize=True, database=None
+)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE")
+settings.load_profile(_PROFILE or ("ci" if os.environ.get("CI") == "true" else "default"))
 
 #: Every backend a unit of work runs on, as ``make_harness`` names them.
 BACKENDS = (

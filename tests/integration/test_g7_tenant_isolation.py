@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from contextlib import AbstractContextManager
 
+    from returns.result import Result
+
+    from creativeflow_shared.application import CommitError
     from creativeflow_shared.testing import UnitOfWorkHarness
 
 BACKENDS = [
@@ -76,12 +79,14 @@ class _Rows(DeclarativeBase):
 
 
 class NoteRow(_Rows):
+    """Keyed by tenant and id, as a document table keys tenant-owned documents (ADR 0017)."""
+
     __tablename__ = "dm_g7_notes"
     __table_args__ = (UniqueConstraint("tenant_id", "title"),)
 
+    tenant_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     id: Mapped[UUID] = mapped_column(primary_key=True)
     version: Mapped[int]
-    tenant_id: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(16))
     rank: Mapped[int]
 
@@ -252,3 +257,127 @@ def test_g7_unique_values_are_unique_within_a_tenant_and_reveal_nothing_across_t
     assert isinstance(clash.failure(), AlreadyExistsError)
     assert (fresh, taken_elsewhere) == (Success(None), Success(None))
     assert [n.title for n in notes[ACME]] == [n.title for n in notes[GLOBEX]]
+
+
+@pytest.mark.parametrize("claimed_version", [0, 1, 2, 3])
+def test_g7_removing_another_tenants_aggregate_through_a_forged_object_is_not_found(
+    harness: UnitOfWorkHarness,
+    repository: _Notes,
+    notes: dict[str, list[Note]],
+    claimed_version: int,
+) -> None:
+    """The attack: GLOBEX removes ACME's note through an object claiming to be its own.
+
+    Whatever version it guesses, the delete matches no row of GLOBEX and comes back exactly as
+    for an id nobody holds: nothing is deleted and nothing tells the id exists.
+    """
+    secret = notes[ACME][0]
+    forged = Note(id=secret.id, tenant_id=GLOBEX, title="x", version=claimed_version)
+    unknown = Note(id=NoteId.new(), tenant_id=GLOBEX, title="x", version=claimed_version)
+
+    outcomes: list[Result[None, CommitError]] = []
+    for target in (forged, unknown):
+        with _as(GLOBEX), harness.open() as uow:
+            uow.repository(repository).remove(target)
+            outcomes.append(uow.commit())
+    with _as(ACME), harness.open() as uow:
+        stored = uow.repository(repository).get(secret.id)
+
+    assert [type(o.failure()) if isinstance(o, Failure) else o for o in outcomes] == [
+        NotFoundError,
+        NotFoundError,
+    ]
+    assert [o.failure().code for o in outcomes if isinstance(o, Failure)] == ["not_found"] * 2
+    assert (stored.unwrap().title, stored.unwrap().version) == ("plan", 1)
+
+
+def test_g7_adding_an_id_another_tenant_holds_reveals_nothing_and_touches_nothing(
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
+) -> None:
+    """Ids are unique within a tenant: GLOBEX may add its own note under ACME's note's id.
+
+    The add succeeds as it would for an unknown id (nothing reveals that ACME holds it), and
+    each tenant reads its own note under that id.
+    """
+    secret = notes[ACME][0]
+
+    with _as(GLOBEX), harness.open() as uow:
+        uow.repository(repository).add(Note(id=secret.id, tenant_id=GLOBEX, title="mine"))
+        added = uow.commit()
+    with _as(ACME), harness.open() as uow:
+        acme_sees = uow.repository(repository).get(secret.id).unwrap()
+    with _as(GLOBEX), harness.open() as uow:
+        globex_sees = uow.repository(repository).get(secret.id).unwrap()
+        uow.repository(repository).remove(globex_sees)
+        removed = uow.commit()
+    with _as(ACME), harness.open() as uow:
+        still = uow.repository(repository).get(secret.id).unwrap()
+
+    assert added == Success(None)
+    assert (acme_sees.tenant_id, acme_sees.title) == (ACME, "plan")
+    assert (globex_sees.tenant_id, globex_sees.title) == (GLOBEX, "mine")
+    assert removed == Success(None)
+    assert (still.title, still.version) == ("plan", 1)
+
+
+def test_g7_one_unit_of_work_never_hands_one_tenants_aggregate_to_another(
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
+) -> None:
+    """The identity map is per tenant: a second tenant's read in the same unit of work misses."""
+    secret = notes[ACME][0]
+
+    with harness.open() as uow:
+        with _as(ACME):
+            loaded = uow.repository(repository).get(secret.id)
+        with _as(GLOBEX):
+            seen = uow.repository(repository).get(secret.id)
+            exists = uow.repository(repository).exists(secret.id)
+
+    assert isinstance(loaded, Success)
+    assert isinstance(seen, Failure)
+    assert isinstance(seen.failure(), NotFoundError)
+    assert exists is False
+
+
+def test_g7_an_aggregate_loaded_by_one_tenant_and_committed_under_another_changes_nothing(
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
+) -> None:
+    """Moved to GLOBEX and committed in GLOBEX's context, ACME's note is not found, not moved.
+
+    The update is constrained by the committing context's tenant: it matches no row, and the
+    stored tenant column and document keep agreeing.
+    """
+    moved = notes[ACME][0]
+
+    with harness.open() as uow:
+        with _as(ACME):
+            loaded = uow.repository(repository).get(moved.id).unwrap()
+        loaded.tenant_id = GLOBEX
+        loaded.title = "stolen"
+        with _as(GLOBEX):
+            committed = uow.commit()
+    with _as(ACME), harness.open() as uow:
+        stored = uow.repository(repository).get(moved.id).unwrap()
+        by_title = uow.repository(repository).count(NOTE.title.eq("plan"))
+    with _as(GLOBEX), harness.open() as uow:
+        stolen = uow.repository(repository).count(NOTE.title.eq("stolen"))
+
+    assert isinstance(committed, Failure)
+    assert isinstance(committed.failure(), NotFoundError)
+    assert (stored.tenant_id, stored.title, stored.version) == (ACME, "plan", 1)
+    assert (by_title, stolen) == (1, 0)
+
+
+def test_g7_a_keyset_cursor_of_one_tenant_pages_only_the_other_tenants_own_aggregates(
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
+) -> None:
+    """A cursor handed to another tenant continues over that tenant's aggregates only."""
+    by_rank = [NOTE.rank.asc()]
+    with _as(ACME), harness.open() as uow:
+        cursor = uow.repository(repository).page_after(order_by=by_rank, limit=1).unwrap()
+    assert cursor.next_cursor is not None
+
+    with _as(GLOBEX), harness.open() as uow:
+        page = uow.repository(repository).page_after(cursor.next_cursor, order_by=by_rank)
+
+    assert _ids(page.unwrap().items) <= _ids(notes[GLOBEX])

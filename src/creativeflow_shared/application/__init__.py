@@ -6,6 +6,7 @@ implement and never imports SQLAlchemy, drivers or web frameworks.
 
 from creativeflow_shared.application._async_repository import AsyncRepository
 from creativeflow_shared.application._context import (
+    TENANT_ID_MAX_LENGTH,
     RequestContext,
     current_context,
     use_context,
@@ -31,14 +32,18 @@ from creativeflow_shared.application._pagination import (
     encode_cursor,
 )
 from creativeflow_shared.application._repository import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
     Projection,
     RecordQuery,
     RecordStore,
     Repository,
     StoredRecord,
+    WriteError,
     paths_of,
     set_version,
 )
+from creativeflow_shared.application._storable import storable, unstorable_fields
 from creativeflow_shared.application._unit_of_work import (
     AsyncUnitOfWork,
     CommitError,
@@ -48,6 +53,9 @@ from creativeflow_shared.application._unit_of_work import (
 )
 
 __all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "TENANT_ID_MAX_LENGTH",
     "AsyncMessageBus",
     "AsyncRepository",
     "AsyncUnitOfWork",
@@ -71,6 +79,7 @@ __all__ = [
     "StoreProvider",
     "StoredRecord",
     "UnitOfWork",
+    "WriteError",
     "current_context",
     "decode_cursor",
     "encode_cursor",
@@ -78,5 +87,7 @@ __all__ = [
     "paths_of",
     "project",
     "set_version",
+    "storable",
+    "unstorable_fields",
     "use_context",
 ]

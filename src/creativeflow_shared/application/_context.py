@@ -7,12 +7,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from creativeflow_shared.application._storable import storable
 from creativeflow_shared.domain import uuid7
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-__all__ = ["RequestContext", "current_context", "use_context"]
+__all__ = ["TENANT_ID_MAX_LENGTH", "RequestContext", "current_context", "use_context"]
+
+#: The longest tenant id: what every store keeps in its tenant column.
+TENANT_ID_MAX_LENGTH = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,6 +29,11 @@ class RequestContext:
         tenant_id: The tenant whose data may be read and written; ``None`` outside tenancy.
         actor_id: Who acts (a user, an API key, a service).
         traceparent: The W3C trace context header, passed on to outgoing calls and messages.
+
+    Raises:
+        ValueError: If ``tenant_id`` is empty, longer than ``TENANT_ID_MAX_LENGTH``
+            characters, or holds a NUL character or a lone surrogate: such a tenant could be
+            stored on one adapter and not on another.
 
     Examples:
         >>> context = RequestContext.new(tenant_id="t-1")
@@ -54,6 +63,18 @@ class RequestContext:
             actor_id=actor_id,
             traceparent=traceparent,
         )
+
+    def __post_init__(self) -> None:
+        """Refuse a tenant id that not every store can keep."""
+        tenant = self.tenant_id
+        if tenant is None:
+            return
+        if not 1 <= len(tenant) <= TENANT_ID_MAX_LENGTH or not storable(tenant):
+            msg = (
+                f"a tenant id is 1 to {TENANT_ID_MAX_LENGTH} characters of valid text "
+                "without NUL characters"
+            )
+            raise ValueError(msg)
 
     def caused_by(self, message_id: str) -> RequestContext:
         """Return the context of work caused by the message ``message_id`` (same flow)."""

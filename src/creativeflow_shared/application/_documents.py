@@ -95,6 +95,8 @@ class DocumentRepository(Repository[A, I]):
     @classmethod
     @override
     def _resolve_projections(cls) -> tuple[Projection, ...]:
+        # Document tables key a tenant-owned aggregate by tenant and id (see document_table).
+        cls.ids_per_tenant = cls.tenant_owned
         return tuple(_resolve(cls.aggregate_class, p, cls.tenant_owned) for p in cls.projections)
 
     @override

@@ -82,15 +82,20 @@ class _Delivery(Generic[U]):
         return self.handler(self.event, self.unit_of_work)
 
     def settle(self, outcome: object) -> None:
-        """Record the outcome and queue the events the handler's commits released."""
+        """Record the handler's outcome and queue the events its commits released."""
         if isinstance(outcome, Failure):
             error: object = cast("Failure[object]", outcome).failure()
             self.fail(error if isinstance(error, Exception) else _Failed(error))
+            return
         self.queue.extend(self.unit_of_work.collect_committed_events())
 
     def fail(self, error: Exception) -> None:
-        """Log the handler's failure with the event id and pass it to the error hook."""
+        """Report the handler's failure; what it committed before failing is still delivered.
+
+        The failure is logged with the event id and passed to the error hook.
+        """
         self.queue.report(self.handler, self.event, error)
+        self.queue.extend(self.unit_of_work.collect_committed_events())
 
 
 class _Failed(Exception):  # noqa: N818 (it describes a failure value, not an error kind)
@@ -166,13 +171,12 @@ class _Bus(Generic[U, H]):
             for handler in handlers
         ]
 
-    def _start(self, command: Command) -> tuple[H, U]:
+    def _handler_of(self, command: Command) -> Callable[[Any, U], H]:
         handler = self._commands.get(type(command))
         if handler is None:
             msg = f"no handler is registered for {type(command).__name__}"
             raise LookupError(msg)
-        unit_of_work = self.unit_of_work()
-        return handler(command, unit_of_work), unit_of_work
+        return handler
 
     def _queue(self, events: Iterable[DomainEvent]) -> _EventQueue[U]:
         return _EventQueue(self, events)
@@ -198,23 +202,31 @@ class MessageBus(_Bus[UnitOfWork, Result[Any, KernelError]]):
     def handle(self, command: Command) -> Result[Any, KernelError]:
         """Run the command's handler, then deliver the events its commits released.
 
+        What the handler committed is delivered even when the handler raises afterwards
+        (the exception then propagates once the events are delivered).
+
         Returns:
             The handler's ``Result``; event handler failures never change it.
 
         Raises:
             LookupError: If no handler is registered for the command's type.
         """
-        result, unit_of_work = self._start(command)
-        self.publish(unit_of_work.collect_committed_events())
-        return result
+        handler = self._handler_of(command)
+        unit_of_work = self.unit_of_work()
+        try:
+            return handler(command, unit_of_work)
+        finally:
+            self.publish(unit_of_work.collect_committed_events())
 
     def publish(self, events: Iterable[DomainEvent]) -> None:
         """Deliver committed ``events`` (and the events their handlers commit) breadth-first."""
         for delivery in self._queue(events):
             try:
-                delivery.settle(delivery.call())
+                outcome = delivery.call()
             except Exception as exc:  # noqa: BLE001 (a process boundary: logged and reported)
                 delivery.fail(exc)
+            else:
+                delivery.settle(outcome)
 
 
 class AsyncMessageBus(_Bus[AsyncUnitOfWork, Awaitable[Result[Any, KernelError]]]):
@@ -223,21 +235,28 @@ class AsyncMessageBus(_Bus[AsyncUnitOfWork, Awaitable[Result[Any, KernelError]]]
     async def handle(self, command: Command) -> Result[Any, KernelError]:
         """Run the command's handler, then deliver the events its commits released.
 
+        What the handler committed is delivered even when the handler raises afterwards
+        (the exception then propagates once the events are delivered).
+
         Returns:
             The handler's ``Result``; event handler failures never change it.
 
         Raises:
             LookupError: If no handler is registered for the command's type.
         """
-        pending, unit_of_work = self._start(command)
-        result = await pending
-        await self.publish(unit_of_work.collect_committed_events())
-        return result
+        handler = self._handler_of(command)
+        unit_of_work = self.unit_of_work()
+        try:
+            return await handler(command, unit_of_work)
+        finally:
+            await self.publish(unit_of_work.collect_committed_events())
 
     async def publish(self, events: Iterable[DomainEvent]) -> None:
         """Deliver committed ``events`` (and the events their handlers commit) breadth-first."""
         for delivery in self._queue(events):
             try:
-                delivery.settle(await delivery.call())
+                outcome = await delivery.call()
             except Exception as exc:  # noqa: BLE001 (a process boundary: logged and reported)
                 delivery.fail(exc)
+            else:
+                delivery.settle(outcome)

@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast, get_args
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Protocol,
+    TypeAlias,
+    TypeVar,
+    cast,
+    get_args,
+)
 
 from pydantic import ValidationError
 from returns.result import Failure, Result, Success
@@ -25,6 +35,7 @@ from creativeflow_shared.application._pagination import (
     decode_cursor,
     encode_cursor,
 )
+from creativeflow_shared.application._storable import storable, unstorable_fields
 from creativeflow_shared.domain import (
     AggregateRoot,
     AlreadyExistsError,
@@ -36,10 +47,12 @@ from creativeflow_shared.domain import (
     IsNull,
     Not,
     NotFoundError,
+    Operator,
     Or,
     SortKey,
     Specification,
     comparable,
+    comparable_type,
     value_at,
     where,
 )
@@ -51,11 +64,14 @@ if TYPE_CHECKING:
     from creativeflow_shared.application._unit_of_work import StoreProvider
 
 __all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
     "Projection",
     "RecordQuery",
     "RecordStore",
     "Repository",
     "StoredRecord",
+    "WriteError",
     "paths_of",
     "set_version",
 ]
@@ -64,8 +80,11 @@ A = TypeVar("A", bound=AggregateRoot[Any])
 I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
 
 _TENANT_FIELD = "tenant_id"
-_DEFAULT_LIMIT = 50
-_MAX_LIMIT = 1000
+#: The number of items a page holds unless the caller asks for another.
+DEFAULT_PAGE_SIZE = 50
+#: The largest number of items one page may hold.
+MAX_PAGE_SIZE = 1000
+_INT64_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +121,8 @@ class StoredRecord:
     Attributes:
         id: The aggregate id as a primitive (``UUID``, ``str`` or ``int``).
         version: How many times it has been saved.
-        tenant_id: The owning tenant, for tenant-owned aggregates.
+        tenant_id: The owning tenant, for tenant-owned aggregates (on writes: the request
+            context's tenant, never the one the aggregate claims).
         data: The stored form: JSON-compatible data for a document repository, the root row
             (with its children) for a data-mapper repository.
         projections: The values of the repository's columns (``Repository.projected``) by
@@ -137,6 +157,12 @@ class RecordQuery:
     limit: int | None = None
 
 
+#: What a store's write can fail with, as a value: a taken id or unique value, or a value the
+#: database refuses (a store translates such driver errors; see ``storable`` for the rule
+#: repositories check first).
+WriteError: TypeAlias = AlreadyExistsError | InvalidInputError
+
+
 class RecordStore(Protocol):
     """The storage port behind a repository (one per repository and transaction)."""
 
@@ -152,21 +178,28 @@ class RecordStore(Protocol):
         """Return how many records match ``query`` (ignoring order, offset and limit)."""
         ...
 
-    def insert(self, records: Sequence[StoredRecord]) -> Result[None, AlreadyExistsError]:
-        """Store new records (their ``version`` is already 1), all or none."""
-        ...
+    def insert(self, records: Sequence[StoredRecord]) -> Result[None, WriteError]:
+        """Store new records (their ``version`` is already 1), all or none.
 
-    def update(
-        self, record: StoredRecord, expected_version: int
-    ) -> Result[bool, AlreadyExistsError]:
-        """Replace the record if its stored version is ``expected_version``; say whether.
-
-        A unique value taken by another record is a ``Failure``.
+        An id (of the tenant, where ids are unique per tenant) or unique value that is taken
+        is a ``Failure``.
         """
         ...
 
-    def delete(self, id_: object, expected_version: int) -> bool:
-        """Delete the record if its stored version is ``expected_version``; say whether."""
+    def update(self, record: StoredRecord, expected_version: int) -> Result[bool, WriteError]:
+        """Replace the record if its stored version is ``expected_version``; say whether.
+
+        For a tenant-owned aggregate only a record of ``record.tenant_id`` matches: the
+        statement itself is constrained by the tenant. A unique value taken by another record
+        is a ``Failure``.
+        """
+        ...
+
+    def delete(self, id_: object, expected_version: int, tenant_id: str | None) -> bool:
+        """Delete the record if its stored version is ``expected_version``; say whether.
+
+        Only a record of ``tenant_id`` matches when it is given.
+        """
         ...
 
 
@@ -186,14 +219,19 @@ class Repository(ABC, Generic[A, I]):
         resource_name: The name used in errors (the aggregate class name unless set).
         projected: The attributes stored in columns of their own (set when defined).
         tenant_owned: Whether the aggregate has a ``tenant_id`` (set when defined).
+        ids_per_tenant: Whether ids are unique within each tenant rather than across all
+            (the storage keys records by tenant and id; set by the storage style).
     """
 
     aggregate_class: ClassVar[type[AggregateRoot[Any]]]
     resource_name: ClassVar[str]
     projected: ClassVar[tuple[Projection, ...]] = ()
     tenant_owned: ClassVar[bool] = False
+    ids_per_tenant: ClassVar[bool] = False
     _sortable_paths: ClassVar[frozenset[tuple[str, ...]]] = frozenset()
     _nullable_paths: ClassVar[frozenset[tuple[str, ...]]] = frozenset()
+    _id_type: ClassVar[type | None] = None
+    _id_sort_key: ClassVar[SortKey[Any]]
 
     @override
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -214,6 +252,8 @@ class Repository(ABC, Generic[A, I]):
                 raise TypeError(msg)
         cls.resource_name = cls.__dict__.get("resource_name", cls.aggregate_class.__name__)
         cls.tenant_owned = _TENANT_FIELD in cls.aggregate_class.model_fields
+        cls._id_type = comparable_type(cls.aggregate_class.model_fields["id"].annotation)
+        cls._id_sort_key = where(cls.aggregate_class)["id"].asc()
         cls.projected = cls._resolve_projections()
         cls._sortable_paths = frozenset(p.path for p in cls.projected)
         cls._nullable_paths = frozenset(p.path for p in cls.projected if p.nullable)
@@ -255,16 +295,20 @@ class Repository(ABC, Generic[A, I]):
 
         Returns:
             ``Success`` with the aggregate, or ``Failure`` with ``NotFoundError`` when there is
-            none (or it belongs to another tenant).
+            none (or it belongs to another tenant, or ``id_`` is no id a store could hold).
         """
-        tracked = self._tracker.tracked(type(self), comparable(id_))
+        tenant = self._tenant_filter()
+        key = comparable(id_)
+        tracked = self._tracker.tracked(type(self), (tenant, key))
         if tracked is not None:
             return Success(cast("A", tracked))
-        record = self._store.get(comparable(id_), self._tenant_filter())
+        # An id of another type, or one no store can hold, names nothing (and would make a
+        # driver raise): not found, on every adapter.
+        record = self._store.get(key, tenant) if self._holds_id(key) else None
         # Removed in this unit of work: gone for it, even before the commit deletes the row.
-        if record is None or self._tracker.is_removed(type(self), record.id):
+        if record is None or self._tracker.is_removed(type(self), (tenant, record.id)):
             return Failure(NotFoundError(self.resource_name, id_))
-        return Success(self._load(record))
+        return Success(self._load(record, tenant))
 
     def exists(self, id_: I) -> bool:
         """Whether an aggregate with ``id_`` exists (for the current tenant)."""
@@ -277,12 +321,25 @@ class Repository(ABC, Generic[A, I]):
         order_by: Sequence[SortKey[A]] = (),
         limit: int | None = None,
     ) -> list[A]:
-        """Return the aggregates that satisfy ``specification``, ordered by ``order_by``."""
+        """Return the aggregates that satisfy ``specification``, ordered by ``order_by``.
+
+        Raises:
+            InvalidInputError: If the specification compares with a value no store can hold
+                (see ``storable``).
+            ValueError: If ``limit`` is negative.
+        """
+        if limit is not None:
+            _check_window(0, limit, max_limit=_INT64_MAX, min_limit=0)
         query = self._query(specification, order_by, limit=limit)
-        return [self._load(record) for record in self._present(self._store.find(query))]
+        tenant = query.tenant_id
+        return [self._load(r, tenant) for r in self._present(self._store.find(query), tenant)]
 
     def count(self, specification: Specification[A] | None = None) -> int:
-        """Return how many aggregates satisfy ``specification``."""
+        """Return how many aggregates satisfy ``specification``.
+
+        Raises:
+            InvalidInputError: If the specification compares with a value no store can hold.
+        """
         return self._store.count(self._query(specification, ()))
 
     def page(
@@ -291,13 +348,20 @@ class Repository(ABC, Generic[A, I]):
         *,
         order_by: Sequence[SortKey[A]] = (),
         offset: int = 0,
-        limit: int = _DEFAULT_LIMIT,
+        limit: int = DEFAULT_PAGE_SIZE,
     ) -> Page[A]:
-        """Return one offset page of matches with the total count."""
+        """Return one offset page of matches with the total count.
+
+        Raises:
+            InvalidInputError: If the specification compares with a value no store can hold.
+            ValueError: If ``offset`` is negative (or beyond 64 bits) or ``limit`` is not
+                between 1 and ``MAX_PAGE_SIZE``.
+        """
         _check_window(offset, limit)
         query = self._query(specification, order_by, offset=offset, limit=limit)
-        records = self._present(self._store.find(query))
-        items = tuple(self._load(record) for record in records)
+        tenant = query.tenant_id
+        records = self._present(self._store.find(query), tenant)
+        items = tuple(self._load(record, tenant) for record in records)
         return Page(items, self._store.count(query), offset, limit)
 
     def page_after(
@@ -306,15 +370,21 @@ class Repository(ABC, Generic[A, I]):
         specification: Specification[A] | None = None,
         *,
         order_by: Sequence[SortKey[A]] = (),
-        limit: int = _DEFAULT_LIMIT,
+        limit: int = DEFAULT_PAGE_SIZE,
     ) -> Result[CursorPage[A], InvalidInputError]:
         """Return the keyset page that follows ``cursor`` (the first page for ``None``).
 
         The order is ``order_by`` then the id, so it is stable even among equal sort values.
+        A cursor remembers the ordering it was written for.
 
         Returns:
             ``Success`` with the page, or ``Failure`` with ``InvalidInputError`` when the
-            cursor was not written for this ordering.
+            cursor was not written by this repository for this ordering, or the
+            specification compares with a value no store can hold.
+
+        Raises:
+            TypeError: If a sort key may be ``None`` (keyset pages need non-null keys).
+            ValueError: If ``limit`` is not between 1 and ``MAX_PAGE_SIZE``.
         """
         _check_window(0, limit)
         keys = tuple(order_by)
@@ -322,28 +392,31 @@ class Repository(ABC, Generic[A, I]):
             if key.nullable or key.path in self._nullable_paths:
                 msg = f"{'.'.join(key.path)} may be None; keyset pages need non-null keys"
                 raise TypeError(msg)
+        ordering = _ordering(keys)
         after: tuple[object, ...] | None = None
         if cursor is not None:
-            decoded = decode_cursor(cursor, len(keys) + 1)
-            if isinstance(decoded, Failure):
-                return decoded
-            parsed = self._parse_cursor(keys, decoded.unwrap())
+            parsed = self._parse_cursor(cursor, ordering, keys)
             if isinstance(parsed, Failure):
                 return parsed
             after = parsed.unwrap()
-        query = self._query(specification, keys, limit=limit + 1)
+        try:
+            query = self._query(specification, keys, limit=limit + 1)
+        except InvalidInputError as error:
+            return Failure(error)
         query = RecordQuery(
             query.specification, query.tenant_id, query.order_by, after, 0, limit + 1
         )
+        tenant = query.tenant_id
         records = self._store.find(query)
         window = records[:limit]
-        items = tuple(self._load(record) for record in self._present(window))
+        items = tuple(self._load(record, tenant) for record in self._present(window, tenant))
         next_cursor = None
         if len(records) > limit:
             # The stored values of the window's last row: the next page starts after that row
             # even when it was removed or changed in this unit of work.
             last = self.decode(window[-1])
-            next_cursor = encode_cursor([*(k.value_of(last) for k in keys), comparable(last.id)])
+            values = [*(k.value_of(last) for k in keys), comparable(last.id)]
+            next_cursor = encode_cursor([ordering, *values])
         return Success(CursorPage(items, next_cursor))
 
     # -- writing ------------------------------------------------------------------------------
@@ -353,8 +426,10 @@ class Repository(ABC, Generic[A, I]):
         Raises:
             ForbiddenError: If the aggregate belongs to another tenant.
         """
-        self._check_tenant(aggregate)
-        self._tracker.add(type(self), comparable(aggregate.id), aggregate, self)
+        tenant = self._tenant_filter()
+        self._check_tenant(aggregate, tenant)
+        key = (tenant, comparable(aggregate.id))
+        self._tracker.add(type(self), key, aggregate, self)
 
     def remove(self, aggregate: A) -> None:
         """Remove an aggregate; it is deleted (if unchanged since loaded) on commit.
@@ -362,18 +437,37 @@ class Repository(ABC, Generic[A, I]):
         Raises:
             ForbiddenError: If the aggregate belongs to another tenant.
         """
-        self._check_tenant(aggregate)
-        self._tracker.remove(type(self), comparable(aggregate.id), aggregate, self)
+        tenant = self._tenant_filter()
+        self._check_tenant(aggregate, tenant)
+        key = (tenant, comparable(aggregate.id))
+        self._tracker.remove(type(self), key, aggregate, self)
 
     # -- used by the unit of work when it commits -----------------------------------------------
+    # Every write is constrained by the tenant of the request context in the statement itself,
+    # never by the tenant an object claims: an object that claims another tenant is refused,
+    # and a write that matches no record of the tenant is not found (whether the id is
+    # unknown or another tenant's), so nothing reveals another tenant's aggregates.
     def persist_new(
         self, batch: Sequence[tuple[AggregateRoot[Any], dict[str, Any]]]
-    ) -> Result[None, AlreadyExistsError]:
-        """Insert new aggregates, given with their snapshots, as version 1 (on commit)."""
+    ) -> Result[None, AlreadyExistsError | InvalidInputError]:
+        """Insert new aggregates, given with their snapshots, as version 1 (on commit).
+
+        Returns:
+            ``Success(None)``, or ``Failure`` with ``AlreadyExistsError`` (an id or unique
+            value is taken) or ``InvalidInputError`` (an aggregate holds a value no store
+            keeps).
+
+        Raises:
+            ForbiddenError: If an aggregate claims another tenant than the request context's.
+        """
+        tenant = self._tenant_filter()
         records: list[StoredRecord] = []
         for aggregate, state in batch:
-            self._check_tenant(aggregate)
-            records.append(self._record(cast("A", aggregate), state, version=1))
+            self._check_tenant(aggregate, tenant)
+            record = self._record(cast("A", aggregate), state, version=1, tenant=tenant)
+            if isinstance(record, InvalidInputError):
+                return Failure(record)
+            records.append(record)
         inserted = self._store.insert(records)
         if isinstance(inserted, Success):
             for aggregate, _ in batch:
@@ -382,51 +476,106 @@ class Repository(ABC, Generic[A, I]):
 
     def persist_changed(
         self, aggregate: AggregateRoot[Any], state: dict[str, Any]
-    ) -> Result[None, ConcurrencyConflictError | AlreadyExistsError]:
-        """Write the next version of ``aggregate`` if nobody else did (called on commit)."""
-        self._check_tenant(aggregate)
+    ) -> Result[
+        None, ConcurrencyConflictError | NotFoundError | AlreadyExistsError | InvalidInputError
+    ]:
+        """Write the next version of ``aggregate`` if nobody else did (called on commit).
+
+        Returns:
+            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` (the tenant's
+            record has another version), ``NotFoundError`` (the tenant has no such record),
+            ``AlreadyExistsError`` (a unique value is taken) or ``InvalidInputError``.
+
+        Raises:
+            ForbiddenError: If the aggregate claims another tenant than the request context's.
+        """
+        tenant = self._tenant_filter()
+        self._check_tenant(aggregate, tenant)
         expected = aggregate.version
-        record = self._record(cast("A", aggregate), state, version=expected + 1)
+        record = self._record(cast("A", aggregate), state, version=expected + 1, tenant=tenant)
+        if isinstance(record, InvalidInputError):
+            return Failure(record)
         updated = self._store.update(record, expected)
         if isinstance(updated, Failure):
             return updated
         if not updated.unwrap():
-            return Failure(self._conflict(aggregate, expected))
+            return Failure(self._missed(aggregate, expected, tenant))
         set_version(aggregate, expected + 1)
         return Success(None)
 
     def persist_removed(
         self, aggregate: AggregateRoot[Any]
-    ) -> Result[None, ConcurrencyConflictError]:
-        """Delete ``aggregate`` if nobody changed it since it was read (called on commit)."""
-        if not self._store.delete(comparable(aggregate.id), aggregate.version):
-            return Failure(self._conflict(aggregate, aggregate.version))
+    ) -> Result[None, ConcurrencyConflictError | NotFoundError]:
+        """Delete ``aggregate`` if nobody changed it since it was read (called on commit).
+
+        Returns:
+            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` (the tenant's
+            record has another version) or ``NotFoundError`` (the tenant has no such record).
+
+        Raises:
+            ForbiddenError: If the aggregate claims another tenant than the request context's.
+        """
+        tenant = self._tenant_filter()
+        self._check_tenant(aggregate, tenant)
+        key = comparable(aggregate.id)
+        if not self._holds_id(key) or not self._store.delete(key, aggregate.version, tenant):
+            return Failure(self._missed(aggregate, aggregate.version, tenant))
         return Success(None)
 
     # -- helpers ------------------------------------------------------------------------------
-    def _conflict(self, aggregate: AggregateRoot[Any], expected: int) -> ConcurrencyConflictError:
-        return ConcurrencyConflictError(self.resource_name, aggregate.id, expected_version=expected)
+    def _missed(
+        self, aggregate: AggregateRoot[Any], expected: int, tenant: str | None
+    ) -> ConcurrencyConflictError | NotFoundError:
+        """Say why a versioned write matched nothing: another version, or no such record."""
+        key = comparable(aggregate.id)
+        if self._holds_id(key) and self._store.get(key, tenant) is not None:
+            return ConcurrencyConflictError(
+                self.resource_name, aggregate.id, expected_version=expected
+            )
+        return NotFoundError(self.resource_name, aggregate.id)
 
-    def _record(self, aggregate: A, state: dict[str, Any], *, version: int) -> StoredRecord:
+    def _record(
+        self, aggregate: A, state: dict[str, Any], *, version: int, tenant: str | None
+    ) -> StoredRecord | InvalidInputError:
+        projections = {p.name: comparable(value_at(aggregate, p.path)) for p in self.projected}
+        problems = unstorable_fields(state)
+        reported = {problem.loc for problem in problems}
+        for projection in self.projected:
+            # Columns hold typed values (decimals, datetimes) the JSON snapshot holds as text.
+            if projection.path not in reported:
+                problems += unstorable_fields(projections[projection.name], *projection.path)
+        if problems:
+            return InvalidInputError(problems, f"{self.resource_name} holds values no store keeps")
+        try:
+            data = self.encode(aggregate, state, version=version)
+        except InvalidInputError as error:  # the style's own check of what it stores
+            return error
         return StoredRecord(
             id=comparable(aggregate.id),
             version=version,
-            tenant_id=_tenant_of(aggregate) if self.tenant_owned else None,
-            data=self.encode(aggregate, state, version=version),
-            projections={p.name: comparable(value_at(aggregate, p.path)) for p in self.projected},
+            tenant_id=tenant,
+            data=data,
+            projections=projections,
         )
 
-    def _present(self, records: list[StoredRecord]) -> list[StoredRecord]:
-        # Loading a removed aggregate again would track it as loaded and cancel its removal.
-        return [r for r in records if not self._tracker.is_removed(type(self), r.id)]
+    def _holds_id(self, key: object) -> bool:
+        """Whether ``key`` is an id of this repository's type that a store can hold."""
+        kind = self._id_type
+        return (kind is None or isinstance(key, kind)) and storable(key)
 
-    def _load(self, record: StoredRecord) -> A:
-        tracked = self._tracker.tracked(type(self), record.id)
+    def _present(self, records: list[StoredRecord], tenant: str | None) -> list[StoredRecord]:
+        # Loading a removed aggregate again would track it as loaded and cancel its removal.
+        kind = type(self)
+        return [r for r in records if not self._tracker.is_removed(kind, (tenant, r.id))]
+
+    def _load(self, record: StoredRecord, tenant: str | None) -> A:
+        key = (tenant, record.id)
+        tracked = self._tracker.tracked(type(self), key)
         if tracked is not None:
             return cast("A", tracked)
         aggregate = self.decode(record)
         snapshot = self._loaded_snapshot(record, aggregate)
-        self._tracker.load(type(self), record.id, aggregate, self, snapshot)
+        self._tracker.load(type(self), key, aggregate, self, snapshot)
         return aggregate
 
     def _tenant_filter(self) -> str | None:
@@ -438,8 +587,7 @@ class Repository(ABC, Generic[A, I]):
             raise ForbiddenError(msg)
         return tenant
 
-    def _check_tenant(self, aggregate: AggregateRoot[Any]) -> None:
-        tenant = self._tenant_filter()
+    def _check_tenant(self, aggregate: AggregateRoot[Any], tenant: str | None) -> None:
         if tenant is not None and _tenant_of(aggregate) != tenant:
             msg = f"{self.resource_name} '{aggregate.id}' belongs to another tenant"
             raise ForbiddenError(msg)
@@ -454,6 +602,13 @@ class Repository(ABC, Generic[A, I]):
     ) -> RecordQuery:
         if specification is not None:
             self._check_queryable(specification)
+            problems = [
+                problem
+                for path, value in compared_values(specification)
+                for problem in unstorable_fields(value, *path)
+            ]
+            if problems:
+                raise InvalidInputError(problems, "The specification compares unstorable values")
         for key in order_by:
             if key.path not in self._sortable_paths:
                 msg = (
@@ -466,14 +621,27 @@ class Repository(ABC, Generic[A, I]):
         )
 
     def _parse_cursor(
-        self, keys: tuple[SortKey[A], ...], values: list[object]
+        self, cursor: str, ordering: str, keys: tuple[SortKey[A], ...]
     ) -> Result[tuple[object, ...], InvalidInputError]:
-        id_key: SortKey[Any] = where(self.aggregate_class)["id"].asc()
-        all_keys: tuple[SortKey[Any], ...] = (*keys, id_key)
+        invalid = Failure(InvalidInputError.single("The cursor is not valid", loc=("cursor",)))
+        decoded = decode_cursor(cursor, len(keys) + 2)
+        if isinstance(decoded, Failure):
+            return decoded
+        written_for, *values = decoded.unwrap()
+        if written_for != ordering:
+            return Failure(
+                InvalidInputError.single(
+                    "The cursor was written for another ordering", loc=("cursor",)
+                )
+            )
+        all_keys: tuple[SortKey[Any], ...] = (*keys, self._id_sort_key)
         try:
             parsed = [key.parse(value) for key, value in zip(all_keys, values, strict=True)]
         except ValidationError:
-            return Failure(InvalidInputError.single("The cursor is not valid", loc=("cursor",)))
+            return invalid
+        # A value no store holds was written by no page of ours (and would make a driver raise).
+        if not all(storable(value) for value in parsed):
+            return invalid
         return Success(tuple(parsed))
 
 
@@ -486,6 +654,30 @@ def paths_of(specification: Specification[Any]) -> list[tuple[str, ...]]:
             return paths_of(left) + paths_of(right)
         case Not(operand=operand):
             return paths_of(operand)
+        case _:
+            msg = f"unsupported specification node {specification!r}"
+            raise TypeError(msg)
+
+
+def compared_values(
+    specification: Specification[Any],
+) -> list[tuple[tuple[str, ...], object]]:
+    """Return every value a specification compares with, with the path it is compared to.
+
+    The members of an ``IN`` comparison come one by one.
+    """
+    match specification:
+        case Comparison(path=path, operator=operator, value=value):
+            if operator is Operator.IN and isinstance(value, tuple):
+                members = cast("tuple[object, ...]", value)
+                return [(path, member) for member in members]
+            return [(path, value)]
+        case IsNull():
+            return []
+        case And(left=left, right=right) | Or(left=left, right=right):
+            return compared_values(left) + compared_values(right)
+        case Not(operand=operand):
+            return compared_values(operand)
         case _:
             msg = f"unsupported specification node {specification!r}"
             raise TypeError(msg)
@@ -505,7 +697,16 @@ def _tenant_of(aggregate: AggregateRoot[Any]) -> str:
     return str(comparable(getattr(aggregate, _TENANT_FIELD)))
 
 
-def _check_window(offset: int, limit: int) -> None:
-    if offset < 0 or not 1 <= limit <= _MAX_LIMIT:
-        msg = f"offset must be >= 0 and limit between 1 and {_MAX_LIMIT}"
+def _check_window(
+    offset: int, limit: int, *, max_limit: int = MAX_PAGE_SIZE, min_limit: int = 1
+) -> None:
+    if not 0 <= offset <= _INT64_MAX or not min_limit <= limit <= max_limit:
+        msg = (
+            f"offset must be between 0 and 2**63 - 1, and limit between {min_limit} and {max_limit}"
+        )
         raise ValueError(msg)
+
+
+def _ordering(keys: Sequence[SortKey[Any]]) -> str:
+    """Name an ordering, so that a cursor written for one is refused for another."""
+    return ",".join(("-" if key.descending else "+") + ".".join(key.path) for key in keys)

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
         AggregateRoot,
         AlreadyExistsError,
         ConcurrencyConflictError,
+        InvalidInputError,
+        NotFoundError,
     )
 
 __all__ = ["Persister", "State", "TrackedAggregate", "Tracker"]
@@ -25,19 +27,21 @@ class Persister(Protocol):
 
     def persist_new(
         self, batch: Sequence[tuple[AggregateRoot[Any], dict[str, Any]]]
-    ) -> Result[None, AlreadyExistsError]:
+    ) -> Result[None, AlreadyExistsError | InvalidInputError]:
         """Insert new aggregates, each with its stored form."""
         ...
 
     def persist_changed(
         self, aggregate: AggregateRoot[Any], state: dict[str, Any]
-    ) -> Result[None, ConcurrencyConflictError | AlreadyExistsError]:
+    ) -> Result[
+        None, ConcurrencyConflictError | NotFoundError | AlreadyExistsError | InvalidInputError
+    ]:
         """Write the next version of a changed aggregate, given its stored form."""
         ...
 
     def persist_removed(
         self, aggregate: AggregateRoot[Any]
-    ) -> Result[None, ConcurrencyConflictError]:
+    ) -> Result[None, ConcurrencyConflictError | NotFoundError]:
         """Delete an aggregate."""
         ...
 
@@ -66,7 +70,11 @@ class TrackedAggregate:
 
 
 class Tracker:
-    """The identity map of one unit of work: one object per stored aggregate."""
+    """The identity map of one unit of work: one object per stored aggregate.
+
+    Aggregates are kept under their repository class and a key the repository chooses (the
+    tenant and the id), so that one tenant's aggregate is never another's.
+    """
 
     __slots__ = ("_entries",)
 

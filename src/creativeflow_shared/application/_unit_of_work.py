@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, TypeVar, cast
 
 from returns.result import Failure, Result, Success
@@ -17,8 +18,14 @@ from returns.result import Failure, Result, Success
 from creativeflow_shared.application._context import current_context
 from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
 from creativeflow_shared.application._repository import RecordStore, Repository
+from creativeflow_shared.application._storable import unstorable_fields
 from creativeflow_shared.application._tracking import State, TrackedAggregate, Tracker
-from creativeflow_shared.domain import AlreadyExistsError, ConcurrencyConflictError
+from creativeflow_shared.domain import (
+    AlreadyExistsError,
+    ConcurrencyConflictError,
+    InvalidInputError,
+    NotFoundError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -35,7 +42,9 @@ R = TypeVar("R", bound=Repository[Any, Any])
 T = TypeVar("T")
 
 #: What a commit can fail with, as a value.
-CommitError: TypeAlias = ConcurrencyConflictError | AlreadyExistsError
+CommitError: TypeAlias = (
+    ConcurrencyConflictError | NotFoundError | AlreadyExistsError | InvalidInputError
+)
 
 
 class StoreProvider(Protocol):
@@ -125,31 +134,45 @@ class UnitOfWork(ABC):
     def commit(self) -> Result[None, CommitError]:
         """Write every change and its events in one transaction.
 
+        A commit that does not succeed changes nothing: the transaction is rolled back, and
+        every tracked aggregate is as it was before the call (version and pending events
+        included), as are the events queued with ``record`` and what the unit of work tracks.
+        Calling ``commit`` again tries the same work again (it fails again on a conflict);
+        ``rollback`` forgets it.
+
         Returns:
             ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` (someone saved
-            a tracked aggregate first) or ``AlreadyExistsError`` (an added aggregate's id or
-            unique key is taken); after a failure nothing is written.
+            a tracked aggregate first), ``NotFoundError`` (a tracked aggregate is no longer
+            stored for the tenant), ``AlreadyExistsError`` (an added aggregate's id or unique
+            key is taken) or ``InvalidInputError`` (an aggregate or event holds a value no
+            store keeps, such as a NUL character or a non-finite number).
 
         Raises:
-            KernelError: A fault a write met (a broken reference, an unavailable database), or
-                whatever else a write raised; the transaction is rolled back first.
+            KernelError: A fault a write met (a broken reference, an unavailable database,
+                including a connection lost at ``COMMIT``), or whatever else a write raised;
+                the transaction is rolled back first and nothing is changed, as after a
+                ``Failure``. When the connection is lost at ``COMMIT`` the database may have
+                committed: a retry then fails with a conflict or ``AlreadyExistsError``
+                rather than storing the work twice.
+            ForbiddenError: If a tracked aggregate claims another tenant than the request
+                context's.
         """
         versions = [(entry.aggregate, entry.aggregate.version) for entry in self._tracker.entries()]
         try:
             written = self._write_changes()
             committed = written if isinstance(written, Failure) else self._commit_transaction()
         except BaseException:
-            _restore(versions)
-            # Writes may have reached the transaction: drop them, so that the unit of work is
-            # usable again (as after a ``Failure``); the original error is what the caller sees.
-            with contextlib.suppress(Exception):
-                self.rollback()
+            self._undo(versions)
             raise
         if isinstance(committed, Failure):
-            _restore(versions)  # nothing was stored: give back the versions writes had raised
-            self.rollback()
+            self._undo(versions)
             return committed
-        self._committed_events.extend(written.unwrap())
+        # Stored: only now do the aggregates and the queue let go of their events.
+        released = written.unwrap()
+        for entry in released.entries:
+            entry.aggregate.collect_events()
+        del self._free_events[: released.free]
+        self._committed_events.extend(released.events)
         self._tracker.committed()
         return Success(None)
 
@@ -171,12 +194,24 @@ class UnitOfWork(ABC):
             raise RuntimeError(msg)
         return self._stores
 
-    def _write_changes(self) -> Result[list[DomainEvent], CommitError]:
+    def _undo(self, versions: list[tuple[AggregateRoot[Any], int]]) -> None:
+        """Leave everything as before a commit that did not succeed.
+
+        The aggregates get their versions back (their events were never taken from them);
+        the transaction is rolled back so that the unit of work can be used again. A rollback
+        that fails too is not what the caller needs to see: the commit's own outcome is.
+        """
+        for aggregate, version in versions:
+            vars(aggregate)["version"] = version
+        with contextlib.suppress(Exception):
+            self._rollback_transaction()
+
+    def _write_changes(self) -> Result[_Released, CommitError]:
         changed = self._changed_entries()
         written = self._write_rows(changed)
         if isinstance(written, Failure):
             return written
-        return Success(self._write_outbox(changed))
+        return self._write_outbox(changed)
 
     def _write_rows(self, changed: list[TrackedAggregate]) -> Result[None, CommitError]:
         # Removals first, then changes: both may free a unique value that an insert takes.
@@ -206,6 +241,7 @@ class UnitOfWork(ABC):
     def _changed_entries(self) -> list[TrackedAggregate]:
         changed: list[TrackedAggregate] = []
         for entry in self._tracker.entries():
+            entry.written = None  # what an earlier, failed commit meant to write is stale
             if entry.state is not State.REMOVED:
                 state = entry.persister.snapshot(entry.aggregate)
                 unchanged = entry.state is State.LOADED and state == entry.snapshot
@@ -215,30 +251,43 @@ class UnitOfWork(ABC):
             changed.append(entry)
         return changed
 
-    def _write_outbox(self, changed: list[TrackedAggregate]) -> list[DomainEvent]:
-        recorded = [(entry, entry.aggregate.collect_events()) for entry in changed]
-        free, self._free_events = self._free_events, []
-        if not free and not any(events for _, events in recorded):
-            return []
+    def _write_outbox(self, changed: list[TrackedAggregate]) -> Result[_Released, CommitError]:
+        # The events stay pending on their aggregates (and in the queue) until the commit
+        # succeeds: a commit that fails leaves them where a retry finds them.
+        recorded = [(entry, entry.aggregate.pending_events) for entry in changed]
+        free = tuple(self._free_events)
+        released = _Released([entry for entry, events in recorded if events], len(free))
+        if not free and not released.entries:
+            return Success(released)
         context = current_context()  # one context for the whole commit
         messages: list[OutboxMessage] = []
-        released: list[DomainEvent] = []
         for entry, events in recorded:
             version = entry.aggregate.version if entry.state is not State.REMOVED else None
             messages += (
                 OutboxMessage.from_event(e, aggregate_version=version, context=context)
                 for e in events
             )
-            released += events
+            released.events += events
         messages += (OutboxMessage.from_event(e, context=context) for e in free)
-        released += free
+        released.events += free
+        problems = [
+            problem
+            for index, message in enumerate(messages)
+            for problem in unstorable_fields(message.payload, "events", index, "payload")
+        ]
+        if problems:
+            return Failure(InvalidInputError(problems, "An event holds values no store keeps"))
         self._provider().outbox_store().append(messages)
-        return released
+        return Success(released)
 
 
-def _restore(versions: list[tuple[AggregateRoot[Any], int]]) -> None:
-    for aggregate, version in versions:
-        vars(aggregate)["version"] = version
+@dataclass(slots=True)
+class _Released:
+    """What a commit takes from the aggregates and the queue once it has succeeded."""
+
+    entries: list[TrackedAggregate]
+    free: int
+    events: list[DomainEvent] = field(default_factory=list["DomainEvent"])
 
 
 class Runner(Protocol):

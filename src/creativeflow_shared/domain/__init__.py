@@ -48,6 +48,7 @@ from creativeflow_shared.domain._specification import (
     SortKey,
     Specification,
     comparable,
+    comparable_type,
     value_at,
     where,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "collect_async",
     "combine",
     "comparable",
+    "comparable_type",
     "current_clock",
     "event_registry",
     "use_clock",

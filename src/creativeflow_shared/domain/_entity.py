@@ -29,8 +29,17 @@ class Entity(BaseModel, Generic[IdT], metaclass=EntityModelMetaclass):
         True
     """
 
+    # Non-finite numbers are refused: no store keeps NaN or infinity in JSON, and they compare
+    # unlike any number. One in a field typed ``Any`` (which pydantic does not validate) is
+    # kept as it is when serialized, not silently turned into null, so that the commit that
+    # would store it refuses it (see the storable values of the application layer).
     model_config = ConfigDict(
-        validate_assignment=True, extra="forbid", revalidate_instances="never", defer_build=True
+        validate_assignment=True,
+        extra="forbid",
+        revalidate_instances="never",
+        defer_build=True,
+        allow_inf_nan=False,
+        ser_json_inf_nan="constants",
     )
 
     id: IdT = Field(frozen=True)

@@ -43,7 +43,15 @@ class DomainEvent(BaseModel, metaclass=FrozenModelMetaclass):
         aggregate_id: The id of that aggregate as text, stamped on recording.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    # Non-finite numbers are refused: JSON has no NaN or infinity. One in a field typed ``Any``
+    # is serialized as it is rather than silently as null, so that committing it is refused.
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        defer_build=True,
+        allow_inf_nan=False,
+        ser_json_inf_nan="constants",
+    )
 
     event_type: ClassVar[str] = "DomainEvent"
     schema_version: ClassVar[int] = 1

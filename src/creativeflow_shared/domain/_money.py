@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
@@ -11,7 +18,7 @@ from typing_extensions import override
 
 from creativeflow_shared.domain._currency import Currency
 from creativeflow_shared.domain._errors import CurrencyMismatchError
-from creativeflow_shared.domain._validators import refuse_float
+from creativeflow_shared.domain._validators import refuse_float, refuse_non_ascii_number
 from creativeflow_shared.domain._value_object import ValueObject
 
 __all__ = ["Money"]
@@ -19,6 +26,12 @@ __all__ = ["Money"]
 #: Amounts stay below a quadrillion units: ample for prices and balances, and it keeps every
 #: amount exact as a 64-bit count of minor units.
 _LIMIT = Decimal(10) ** 15
+#: The arithmetic of amounts, whatever decimal context the caller has set: enough precision
+#: for any sum of two amounts (15 digits before the point, at most 4 after), so nothing is
+#: rounded but what ``quantize`` rounds on purpose.
+_EXACT = Context(
+    prec=40, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
 
 
 class Money(ValueObject):
@@ -42,7 +55,10 @@ class Money(ValueObject):
 
     currency: Currency
     amount: Annotated[
-        Decimal, BeforeValidator(refuse_float), Field(allow_inf_nan=False, gt=-_LIMIT, lt=_LIMIT)
+        Decimal,
+        BeforeValidator(refuse_float),
+        BeforeValidator(refuse_non_ascii_number),
+        Field(allow_inf_nan=False, gt=-_LIMIT, lt=_LIMIT),
     ]
 
     @field_validator("amount")
@@ -51,12 +67,13 @@ class Money(ValueObject):
         currency = info.data.get("currency")
         if not isinstance(currency, Currency):
             return amount  # the currency is invalid and already reported
-        quantum = Decimal(1).scaleb(-currency.minor_units)
-        quantized = amount.quantize(quantum)
+        quantum = Decimal(1).scaleb(-currency.minor_units, context=_EXACT)
+        quantized = amount.quantize(quantum, context=_EXACT)
         if quantized != amount:
             msg = f"{currency.code} amounts have at most {currency.minor_units} decimal places"
             raise ValueError(msg)
-        return quantized
+        # One zero: -0.00 would print, serialize and hash unlike 0.00 although it equals it.
+        return quantized.copy_abs() if quantized.is_zero() else quantized
 
     @classmethod
     def of(cls, amount: Decimal | int | str, currency: Currency | str) -> Money:
@@ -89,12 +106,12 @@ class Money(ValueObject):
             Decimal('10.50')
         """
         code = Currency.model_validate(currency)
-        return cls(currency=code, amount=Decimal(units).scaleb(-code.minor_units))
+        return cls(currency=code, amount=Decimal(units).scaleb(-code.minor_units, context=_EXACT))
 
     @property
     def minor_units(self) -> int:
         """The amount as a whole number of minor units (``10.50 EUR`` → ``1050``)."""
-        return int(self.amount.scaleb(self.currency.minor_units))
+        return int(self.amount.scaleb(self.currency.minor_units, context=_EXACT))
 
     def add(self, other: Money) -> Result[Money, CurrencyMismatchError]:
         """Return the sum of two amounts of the same currency.
@@ -108,7 +125,7 @@ class Money(ValueObject):
         """
         if other.currency != self.currency:
             return Failure(CurrencyMismatchError(self.currency.code, other.currency.code))
-        return Success(Money(currency=self.currency, amount=self.amount + other.amount))
+        return Success(Money(currency=self.currency, amount=_EXACT.add(self.amount, other.amount)))
 
     def subtract(self, other: Money) -> Result[Money, CurrencyMismatchError]:
         """Return this amount minus ``other``, of the same currency.
@@ -123,7 +140,7 @@ class Money(ValueObject):
 
     def negate(self) -> Money:
         """Return the same amount with the opposite sign."""
-        return Money(currency=self.currency, amount=-self.amount)
+        return Money(currency=self.currency, amount=_EXACT.minus(self.amount))
 
     def multiply(self, factor: Decimal | int) -> Money:
         """Return the amount times ``factor``, rounded half-to-even to the minor units.
@@ -140,15 +157,18 @@ class Money(ValueObject):
         if not factor.is_finite():
             msg = f"Cannot multiply an amount by {factor}"
             raise ValueError(msg)
-        with localcontext() as exact:
-            # Enough precision for the exact product, so it is rounded once, to minor units.
-            exact.prec = len(self.amount.as_tuple().digits) + len(factor.as_tuple().digits) + 1
-            product = self.amount * factor
+        # Enough precision for the exact product, so it is rounded once, to minor units.
+        digits = len(self.amount.as_tuple().digits) + len(factor.as_tuple().digits) + 1
+        exact = Context(prec=digits, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Overflow])
+        try:
+            product = exact.multiply(self.amount, factor)
+        except Overflow:
+            product = Decimal("Infinity")
         if not -_LIMIT < product < _LIMIT:
             msg = f"{product} is outside the supported range of amounts"
             raise ValueError(msg)
-        quantum = Decimal(1).scaleb(-self.currency.minor_units)
-        rounded = product.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        quantum = Decimal(1).scaleb(-self.currency.minor_units, context=_EXACT)
+        rounded = product.quantize(quantum, rounding=ROUND_HALF_EVEN, context=_EXACT)
         return Money(currency=self.currency, amount=rounded)
 
     def compare(self, other: Money) -> Result[Literal[-1, 0, 1], CurrencyMismatchError]:

@@ -9,6 +9,7 @@ same specification compiled to a SQL ``WHERE`` clause behaves.
 from __future__ import annotations
 
 import enum
+import inspect
 import operator
 import types
 from abc import ABC, abstractmethod
@@ -43,6 +44,7 @@ __all__ = [
     "SortKey",
     "Specification",
     "comparable",
+    "comparable_type",
     "value_at",
     "where",
 ]
@@ -90,6 +92,37 @@ def comparable(value: object) -> object:
             value = value.value
         else:
             return value
+
+
+def comparable_type(annotation: object) -> type | None:
+    """Return the type ``comparable`` gives for values of ``annotation``, if it is one type.
+
+    ``None`` when the values may reduce to several types (a union of two types, an enum
+    whose values differ in type) or when the annotation is not a class.
+
+    Examples:
+        >>> from uuid import UUID
+        >>> from creativeflow_shared.domain import Identity, Slug
+        >>> class JobId(Identity):
+        ...     pass
+        >>> comparable_type(JobId) is UUID, comparable_type(Slug | None) is str
+        (True, True)
+    """
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return comparable_type(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return comparable_type(members[0]) if len(members) == 1 else None
+    kind: Any = annotation
+    if not inspect.isclass(kind):
+        return None
+    if issubclass(kind, RootModel):
+        return comparable_type(kind.model_fields["root"].annotation)
+    if issubclass(kind, enum.Enum):
+        kinds: set[type] = {type(cast("object", member.value)) for member in kind}
+        return kinds.pop() if len(kinds) == 1 else None
+    return kind
 
 
 class Specification(ABC, Generic[T]):

@@ -6,7 +6,8 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from creativeflow_shared.domain._value_object import ScalarValue
 
@@ -22,6 +23,17 @@ _SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
+def _strip_to_non_empty(text: str) -> str:
+    # Python's own idea of whitespace (``str.strip``), which counts more characters than
+    # pydantic's (the separators U+001C to U+001F): what ``.strip()`` of the value would empty
+    # is blank.
+    stripped = text.strip()
+    if not stripped:
+        kind, message = "string_too_short", "String should have at least 1 non-blank character"
+        raise PydanticCustomError(kind, message, {"min_length": 1})
+    return stripped
+
+
 class NonEmptyStr(ScalarValue[str]):
     """Text with at least one non-blank character; surrounding whitespace is removed.
 
@@ -32,7 +44,7 @@ class NonEmptyStr(ScalarValue[str]):
         'string_too_short'
     """
 
-    root: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    root: Annotated[str, AfterValidator(_strip_to_non_empty)]
 
 
 class Slug(ScalarValue[str]):

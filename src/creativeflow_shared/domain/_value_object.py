@@ -35,7 +35,13 @@ class ValueObject(BaseModel, metaclass=FrozenModelMetaclass):  # noqa: PLW1641 (
         ('width',)
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        defer_build=True,
+        allow_inf_nan=False,
+        ser_json_inf_nan="constants",
+    )
 
     @classmethod
     def create(cls, **data: object) -> Result[Self, InvalidInputError]:
@@ -78,7 +84,9 @@ class ScalarValue(RootModel[T], metaclass=FrozenRootModelMetaclass):
         '"teal"'
     """
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    model_config = ConfigDict(
+        frozen=True, defer_build=True, allow_inf_nan=False, ser_json_inf_nan="constants"
+    )
 
     @classmethod
     def create(cls, value: object) -> Result[Self, InvalidInputError]:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, MetaData, String
+from sqlalchemy import BigInteger, ForeignKey, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from typing_extensions import override
 
@@ -91,10 +91,10 @@ class ContractItemRow(_ContractRows):
     id: Mapped[UUID] = mapped_column(primary_key=True)
     version: Mapped[int]
     sku: Mapped[str] = mapped_column(String(64), unique=True)
-    rank: Mapped[int] = mapped_column(index=True)
+    rank: Mapped[int] = mapped_column(BigInteger, index=True)
     note: Mapped[str | None] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(64))
-    stock: Mapped[int]
+    stock: Mapped[int] = mapped_column(BigInteger)
     active: Mapped[bool]
     price_amount: Mapped[Decimal] = mapped_column(ExactDecimal())
     price_currency: Mapped[str] = mapped_column(String(3))

@@ -71,6 +71,8 @@ import pytest
 from returns.result import Failure, Success
 
 from creativeflow_shared.application import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
     AsyncRepository,
     AsyncUnitOfWork,
     CursorPage,
@@ -593,16 +595,43 @@ _SPECIFICATIONS = [
     pytest.param(~_ITEM.rank.eq(2) | _ITEM.stock.ge(10), {"a", "c", "d", "e"}, id="not or"),
 ]
 
+# A cursor holds the ordering it was written for ("+rank": rank ascending), the sort values
+# and the id of the last item of its page. Each garbage cursor is wrong in one way.
 _GARBAGE_CURSORS = [
     pytest.param("not a cursor!", id="not base64"),
     pytest.param("", id="empty"),
-    pytest.param(encode_cursor([1]), id="too few values"),
-    pytest.param(encode_cursor([1, str(uuid.uuid4()), 3]), id="too many values"),
-    pytest.param(encode_cursor(["one", str(uuid.uuid4())]), id="wrong sort value"),
-    pytest.param(encode_cursor([1, "not-a-uuid"]), id="wrong id"),
+    pytest.param(encode_cursor(["+rank", 1]), id="too few values"),
+    pytest.param(encode_cursor(["+rank", 1, str(uuid.uuid4()), 3]), id="too many values"),
+    pytest.param(encode_cursor(["+rank", "one", str(uuid.uuid4())]), id="wrong sort value"),
+    pytest.param(encode_cursor(["+rank", 1, "not-a-uuid"]), id="wrong id"),
+    pytest.param(encode_cursor([1, str(uuid.uuid4())]), id="no ordering"),
+    pytest.param(encode_cursor(["-rank", 1, str(uuid.uuid4())]), id="another ordering"),
+    pytest.param(encode_cursor(["+rank", 2**63, str(uuid.uuid4())]), id="rank beyond 64 bits"),
+    pytest.param(encode_cursor(["+rank", -(2**63) - 1, str(uuid.uuid4())]), id="rank below"),
     pytest.param(base64.urlsafe_b64encode(b'{"rank": 1}').decode(), id="not a list"),
     pytest.param("w\u00e9", id="not ascii"),
 ]
+
+# Values no store keeps: each comes back as not found, ``False``, or an ``InvalidInputError``
+# on every adapter, never as a driver's error.
+_UNSTORABLE_TEXT = [
+    pytest.param("nul\x00inside", id="NUL"),
+    pytest.param("lone \ud800 surrogate", id="lone surrogate"),
+]
+_UNSTORABLE_SPECIFICATIONS = [
+    pytest.param(_ITEM.rank.eq(2**63), id="int beyond 64 bits"),
+    pytest.param(_ITEM.rank.lt(-(2**63) - 1), id="int below 64 bits"),
+    pytest.param(_ITEM.stock.eq(2**64), id="int in JSON beyond 64 bits"),
+    pytest.param(_ITEM.label.eq("nul\x00inside"), id="NUL in JSON text"),
+    pytest.param(_ITEM.sku.eq("nul\x00inside"), id="NUL in a column"),
+    pytest.param(_ITEM.sku.in_(["ok", "lone \ud800"]), id="lone surrogate in IN"),
+    pytest.param(_ITEM.rank.eq(1) | ~_ITEM.note.eq("\x00"), id="deep inside"),
+]
+
+
+def _failed_with(result: Result[object, object], kind: type[Exception]) -> bool:
+    """Whether ``result`` is a ``Failure`` whose error is a ``kind``."""
+    return isinstance(result, Failure) and isinstance(result.failure(), kind)
 
 
 # -- the repository contract ------------------------------------------------------------------
@@ -934,6 +963,180 @@ class RepositoryContract(_Contract):
         assert isinstance(result, Failure)
         assert isinstance(result.failure(), InvalidInputError)
 
+    def test_a_cursor_written_for_one_ordering_is_refused_for_another(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """A cursor only continues the ordering it was written for; another is refused."""
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            first = repository.page_after(order_by=[_ITEM.rank.desc()], limit=2).unwrap()
+            cursor = first.next_cursor
+            assert cursor is not None
+            same = repository.page_after(cursor, order_by=[_ITEM.rank.desc()], limit=2)
+            other = repository.page_after(cursor, order_by=[_ITEM.rank.asc()], limit=2)
+            by_sku = repository.page_after(cursor, order_by=[_ITEM.sku.desc()], limit=2)
+
+        assert isinstance(same, Success)
+        assert _failed_with(other, InvalidInputError)
+        assert _failed_with(by_sku, InvalidInputError)
+
+    def test_the_largest_page_size_is_accepted_and_one_more_is_refused(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Pages hold 1 to ``MAX_PAGE_SIZE`` items; other sizes and negative offsets raise."""
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            largest = repository.page(limit=MAX_PAGE_SIZE)
+            keyset = repository.page_after(limit=MAX_PAGE_SIZE).unwrap()
+            refused: list[Callable[[], object]] = [
+                lambda: repository.page(limit=MAX_PAGE_SIZE + 1),
+                lambda: repository.page_after(limit=MAX_PAGE_SIZE + 1),
+                lambda: repository.page(limit=0),
+                lambda: repository.page_after(limit=0),
+                lambda: repository.page(offset=-1),
+                lambda: repository.page(offset=2**63),
+                lambda: repository.find(limit=-1),
+            ]
+            for call in refused:
+                with pytest.raises(ValueError, match="limit"):
+                    call()
+
+        assert (len(largest.items), largest.limit, len(keyset.items)) == (5, MAX_PAGE_SIZE, 5)
+        assert DEFAULT_PAGE_SIZE <= MAX_PAGE_SIZE
+
+    def test_get_returns_the_aggregate_added_earlier_in_the_unit_of_work(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """The identity map holds added aggregates too: ``get`` returns the very object."""
+        item = ContractItem.new(_sku("fresh"))
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.add(item)
+            got, exists = repository.get(item.id), repository.exists(item.id)
+
+        assert got.unwrap() is item
+        assert exists is True
+
+    def test_the_version_is_a_set_field_after_a_save_and_after_a_load(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """A saved or loaded aggregate reports ``version`` among its set fields.
+
+        ``model_dump(exclude_unset=True)`` (a partial update, a PATCH body) then keeps it.
+        """
+        item = ContractItem.new(_sku("versioned"))
+
+        self.store(harness, repository_class, item)
+        loaded = self.load(harness, repository_class, item)
+
+        assert "version" in item.model_fields_set
+        assert loaded is not None
+        assert "version" in loaded.model_fields_set
+        assert loaded.model_dump(exclude_unset=True)["version"] == 1
+
+    # -- values no store keeps -------------------------------------------------------------
+    @pytest.mark.parametrize(
+        "hostile",
+        [
+            *_UNSTORABLE_TEXT,
+            pytest.param(2**64, id="int beyond 64 bits"),
+            pytest.param(str(uuid.uuid4()), id="id as text"),
+            pytest.param(None, id="none"),
+        ],
+    )
+    def test_an_id_no_store_holds_is_not_found(
+        self, harness: UnitOfWorkHarness, repository_class: _Items, hostile: object
+    ) -> None:
+        """``get`` and ``exists`` of an id of another type, or one no store holds, find nothing."""
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            # An id of the wrong type is what an attacker sends, not what a type checker allows.
+            got, exists = repository.get(hostile), repository.exists(hostile)  # type: ignore[arg-type]
+
+        assert _failed_with(got, NotFoundError)
+        assert exists is False
+
+    @pytest.mark.parametrize("specification", _UNSTORABLE_SPECIFICATIONS)
+    def test_a_specification_comparing_a_value_no_store_holds_is_invalid_input(
+        self,
+        harness: UnitOfWorkHarness,
+        repository_class: _Items,
+        specification: Specification[ContractItem],
+    ) -> None:
+        """Comparing with a value no store keeps is an ``InvalidInputError`` on every adapter.
+
+        ``find``, ``count`` and ``page`` raise it; ``page_after`` returns it as a ``Failure``.
+        """
+        self.store(harness, repository_class, *_catalogue())
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            raised: list[InvalidInputError] = []
+            for call in (repository.find, repository.count, repository.page):
+                with pytest.raises(InvalidInputError) as caught:
+                    call(specification)
+                raised.append(caught.value)
+            keyset = repository.page_after(None, specification, order_by=[_ITEM.rank.asc()])
+
+        assert all(error.field_errors for error in raised)
+        assert _failed_with(keyset, InvalidInputError)
+
+    @pytest.mark.parametrize(
+        ("change", "where_"),
+        [
+            pytest.param({"label": "nul\x00inside"}, ("label",), id="NUL in JSON text"),
+            pytest.param({"sku": "nul\x00sku"}, ("sku",), id="NUL in a column"),
+            pytest.param({"note": "lone \ud800"}, ("note",), id="lone surrogate"),
+            pytest.param({"stock": 2**64}, ("stock",), id="int beyond 64 bits"),
+            pytest.param({"rank": -(2**63) - 1}, ("rank",), id="int below 64 bits in a column"),
+        ],
+    )
+    def test_an_aggregate_holding_a_value_no_store_keeps_fails_the_commit_with_invalid_input(
+        self,
+        harness: UnitOfWorkHarness,
+        repository_class: _Items,
+        change: dict[str, Any],
+        where_: tuple[str, ...],
+    ) -> None:
+        """A value no store keeps fails the commit with ``InvalidInputError``, storing nothing.
+
+        Added or changed, the aggregate is refused alike on every adapter, the error locates
+        the value, and nothing of the commit is stored.
+        """
+        stored = ContractItem.new(_sku("stored"))
+        self.store(harness, repository_class, stored)
+        added = ContractItem.new(_sku("added"))
+        for name, value in change.items():
+            setattr(added, name, value)
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.get(stored.id).unwrap().rerank(3)
+            repository.add(added)
+            failed_add = uow.commit()
+            uow.rollback()
+            loaded = repository.get(stored.id).unwrap()
+            for name, value in change.items():
+                setattr(loaded, name, value)
+            failed_change = uow.commit()
+
+        for failed in (failed_add, failed_change):
+            error = failed.failure() if isinstance(failed, Failure) else None
+            assert isinstance(error, InvalidInputError)
+            assert [e.loc[-len(where_) :] for e in error.field_errors] == [where_]
+        assert self.load(harness, repository_class, added) is None
+        reloaded = self.load(harness, repository_class, stored)
+        assert reloaded is not None
+        assert (reloaded.rank, reloaded.version) == (stored.rank, 1)
+        assert harness.outbox_messages() == []
+
     # -- what the repository refuses -------------------------------------------------------
     def test_ordering_by_a_field_kept_in_no_column_raises_type_error(
         self, harness: UnitOfWorkHarness, repository_class: _Items
@@ -1232,10 +1435,16 @@ class RepositoryContract(_Contract):
         assert stored is not None
         assert (stored.rank, stored.version) == (10, 2)
 
-    def test_changing_an_aggregate_removed_meanwhile_fails_with_a_conflict(
-        self, harness: UnitOfWorkHarness, repository_class: _Items
+    @pytest.mark.parametrize("change", ["rerank", "remove"])
+    def test_writing_an_aggregate_removed_meanwhile_fails_with_not_found(
+        self, harness: UnitOfWorkHarness, repository_class: _Items, change: str
     ) -> None:
-        """Changing an aggregate someone removed since it was read is a conflict."""
+        """Changing or removing an aggregate someone removed since it was read is not found.
+
+        A versioned write that matches no stored record says so (``NotFoundError``), as it
+        says for an id that was never stored; only a record with another version is a
+        conflict.
+        """
         item = ContractItem.new(_sku("contested"), rank=1)
         self.store(harness, repository_class, item)
 
@@ -1243,13 +1452,51 @@ class RepositoryContract(_Contract):
             mine = first.repository(repository_class).get(item.id).unwrap()
             theirs = second.repository(repository_class).get(item.id).unwrap()
             first.repository(repository_class).remove(mine)
-            theirs.rerank(20)
+            if change == "rerank":
+                theirs.rerank(20)
+            else:
+                second.repository(repository_class).remove(theirs)
             first_result, second_result = first.commit(), second.commit()
 
         assert first_result == Success(None)
-        assert isinstance(second_result, Failure)
-        assert isinstance(second_result.failure(), ConcurrencyConflictError)
+        assert _failed_with(second_result, NotFoundError)
         assert self.load(harness, repository_class, item) is None
+        assert harness.outbox_messages() == []
+
+    def test_removing_an_aggregate_never_stored_fails_with_not_found(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Removing an aggregate no store holds (whatever version it claims) is not found."""
+        ghosts = [ContractItem.new(_sku("ghost")) for _ in range(3)]
+        for version, ghost in enumerate(ghosts):
+            ghost.version = version
+
+        results: list[Result[None, CommitError]] = []
+        for ghost in ghosts:
+            with harness.open() as uow:
+                uow.repository(repository_class).remove(ghost)
+                results.append(uow.commit())
+
+        assert all(_failed_with(result, NotFoundError) for result in results)
+
+    def test_a_conflict_on_remove_names_the_version_the_remover_read(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """A removal that lost a race reports the version it expected to delete."""
+        item = ContractItem.new(_sku("contested"), rank=1)
+        self.store(harness, repository_class, item)
+
+        with harness.open() as first, harness.open() as second:
+            first.repository(repository_class).get(item.id).unwrap().rerank(2)
+            second.repository(repository_class).remove(
+                second.repository(repository_class).get(item.id).unwrap()
+            )
+            assert first.commit() == Success(None)
+            lost = second.commit()
+
+        error = lost.failure() if isinstance(lost, Failure) else None
+        assert isinstance(error, ConcurrencyConflictError)
+        assert error.expected_version == 1
 
     def test_concurrent_changes_of_the_children_of_one_version_conflict(
         self, harness: UnitOfWorkHarness, repository_class: _Items
@@ -1535,3 +1782,95 @@ class UnitOfWorkContract(_Contract):
         assert self.load(harness, repository_class, item) is None
         actual = [(m.aggregate_id, m.event_type) for m in harness.outbox_messages()]
         assert actual == [(str(item.id), ContractItemChanged.event_type)]
+
+    # -- a commit that does not succeed changes nothing ------------------------------------
+    def test_a_failed_commit_leaves_the_aggregates_and_their_events_as_before(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """After a failed commit every aggregate keeps its version and its pending events.
+
+        The queued events of no aggregate stay queued too, and a second ``commit`` tries the
+        same work again: it fails again rather than reporting a success it did not store.
+        """
+        item = ContractItem.new(_sku("contested"))
+        self.store(harness, repository_class, item)
+        added = ContractItem.new(_sku("added"))
+
+        with harness.open() as first, harness.open() as second:
+            mine = first.repository(repository_class).get(item.id).unwrap()
+            theirs = second.repository(repository_class).get(item.id).unwrap()
+            second.repository(repository_class).add(added)
+            added.rerank(4)
+            theirs.rerank(2)
+            second.record(ContractItemChanged(rank=-1))
+            mine.rerank(1)
+            assert first.commit() == Success(None)
+            failed = second.commit()
+            after = (theirs.version, len(theirs.pending_events), added.version)
+            pending = [len(theirs.pending_events), len(added.pending_events)]
+            retried = second.commit()
+            released = second.collect_committed_events()
+
+        assert _failed_with(failed, ConcurrencyConflictError)
+        assert after == (1, 1, 0)
+        assert pending == [1, 1]
+        assert _failed_with(retried, ConcurrencyConflictError)
+        assert released == ()
+        assert self.load(harness, repository_class, added) is None
+        assert [m.payload["rank"] for m in harness.outbox_messages()] == [1]
+
+    def test_a_commit_retried_after_a_failure_stores_the_state_with_all_its_events(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """Retrying the same objects after a failed commit stores state and events together.
+
+        What a retry loop does: the first commit fails (a unique value is taken), the cause
+        is fixed, and the same aggregates are committed again with every event they recorded.
+        """
+        taken = ContractItem.new(_sku("taken"))
+        changed = ContractItem.new(_sku("changed"))
+        self.store(harness, repository_class, taken, changed)
+        added = ContractItem.new(taken.sku)
+        free = ContractItemChanged(rank=100)
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.add(added)
+            added.rerank(7)
+            repository.get(changed.id).unwrap().rerank(8)
+            uow.record(free)
+            failed = uow.commit()
+            added.sku = _sku("fixed")
+            retried = uow.commit()
+            released = uow.collect_committed_events()
+
+        assert _failed_with(failed, AlreadyExistsError)
+        assert retried == Success(None)
+        stored = [self.load(harness, repository_class, i) for i in (added, changed)]
+        assert [(i.rank, i.version) if i else None for i in stored] == [(7, 1), (8, 2)]
+        messages = harness.outbox_messages()
+        assert sorted(m.payload["rank"] for m in messages) == [7, 8, 100]
+        assert sorted(e.event_id for e in released) == sorted(m.id for m in messages)
+        assert added.pending_events == ()
+
+    def test_rollback_after_a_failed_commit_forgets_the_work(
+        self, harness: UnitOfWorkHarness, repository_class: _Items
+    ) -> None:
+        """``rollback`` after a failed commit forgets it: the next commit stores new work only."""
+        taken = ContractItem.new(_sku("taken"))
+        self.store(harness, repository_class, taken)
+        fresh = ContractItem.new(_sku("fresh"))
+
+        with harness.open() as uow:
+            repository = uow.repository(repository_class)
+            repository.add(ContractItem(id=taken.id, sku=_sku("twin")))
+            uow.record(ContractItemChanged(rank=-1))
+            failed = uow.commit()
+            uow.rollback()
+            repository.add(fresh)
+            committed = uow.commit()
+
+        assert _failed_with(failed, AlreadyExistsError)
+        assert committed == Success(None)
+        assert self.load(harness, repository_class, fresh) is not None
+        assert harness.outbox_messages() == []

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         RecordQuery,
         RecordStore,
         Runner,
+        WriteError,
     )
     from creativeflow_shared.domain import SortKey
 
@@ -50,7 +51,8 @@ class InMemoryDatabase:
     """Committed records and outbox messages, shared by the units of work of one test.
 
     Attributes:
-        records: The committed records of each repository class, by id.
+        records: The committed records of each repository class, by id (by tenant and id
+            where the repository keeps ids per tenant).
         outbox: Every committed outbox message, oldest first.
         lock: Held while a unit of work commits, so commits are serialised.
     """
@@ -92,6 +94,18 @@ class InMemoryRecordStore:
         self._staged = transaction.records.setdefault(kind, {})
         self._repository = repository
         self._columns = {p.path: p.name for p in kind.projected}
+        self._tenant_owned = kind.tenant_owned
+        self._per_tenant = kind.ids_per_tenant
+
+    def _key(self, id_: object, tenant_id: str | None) -> object:
+        """The key a record is kept under: its id, or its tenant and id (as SQL keys it)."""
+        return (tenant_id, id_) if self._per_tenant else id_
+
+    def _owned(self, record: StoredRecord | None, tenant_id: str | None) -> StoredRecord | None:
+        """``record`` if it belongs to ``tenant_id`` (when the aggregate is tenant-owned)."""
+        if record is None or (self._tenant_owned and record.tenant_id != tenant_id):
+            return None
+        return record
 
     def _view(self) -> dict[object, StoredRecord]:
         view = dict(self._committed)
@@ -104,7 +118,7 @@ class InMemoryRecordStore:
 
     def get(self, id_: object, tenant_id: str | None) -> StoredRecord | None:
         """Return the record with ``id_`` (of ``tenant_id`` when given), or ``None``."""
-        record = self._view().get(id_)
+        record = self._view().get(self._key(id_, tenant_id))
         if record is None or (tenant_id is not None and record.tenant_id != tenant_id):
             return None
         return record
@@ -128,36 +142,37 @@ class InMemoryRecordStore:
         """Return how many records match ``query``."""
         return len(self._matching(query))
 
-    def insert(self, records: Sequence[StoredRecord]) -> Result[None, AlreadyExistsError]:
+    def insert(self, records: Sequence[StoredRecord]) -> Result[None, WriteError]:
         """Insert new records, all or none; a taken id or unique key is a ``Failure``."""
         view = self._view()
         for record in records:
-            if record.id in view or self._unique_clash(record, view):
+            key = self._key(record.id, record.tenant_id)
+            if key in view or self._unique_clash(record, view):
                 clash = record.id if len(records) == 1 else f"one of {len(records)} new"
                 return Failure(AlreadyExistsError(self._repository.resource_name, clash))
-            view[record.id] = record
-        self._staged.update((record.id, record) for record in records)
+            view[key] = record
+        self._staged.update((self._key(r.id, r.tenant_id), r) for r in records)
         return Success(None)
 
-    def update(
-        self, record: StoredRecord, expected_version: int
-    ) -> Result[bool, AlreadyExistsError]:
+    def update(self, record: StoredRecord, expected_version: int) -> Result[bool, WriteError]:
         """Replace the record if its stored version is ``expected_version``."""
         view = self._view()
-        current = view.get(record.id)
+        key = self._key(record.id, record.tenant_id)
+        current = self._owned(view.get(key), record.tenant_id)
         if current is None or current.version != expected_version:
             return Success(False)  # noqa: FBT003 (the port's answer: not matched)
         if self._unique_clash(record, view):
             return Failure(AlreadyExistsError(self._repository.resource_name, record.id))
-        self._staged[record.id] = record
+        self._staged[key] = record
         return Success(True)  # noqa: FBT003 (the port's answer: matched)
 
-    def delete(self, id_: object, expected_version: int) -> bool:
-        """Delete the record if its stored version is ``expected_version``."""
-        current = self._view().get(id_)
+    def delete(self, id_: object, expected_version: int, tenant_id: str | None) -> bool:
+        """Delete the record if its stored version is ``expected_version`` (of the tenant)."""
+        key = self._key(id_, tenant_id)
+        current = self._owned(self._view().get(key), tenant_id)
         if current is None or current.version != expected_version:
             return False
-        self._staged[id_] = None
+        self._staged[key] = None
         return True
 
     def _matching(self, query: RecordQuery) -> list[StoredRecord]:
@@ -183,7 +198,8 @@ class InMemoryRecordStore:
             for other in view.values():
                 if projection.per_tenant and other.tenant_id != record.tenant_id:
                     continue
-                if other.id != record.id and other.projections[projection.name] == value:
+                same = other.id == record.id and other.tenant_id == record.tenant_id
+                if not same and other.projections[projection.name] == value:
                     return True
         return False
 

@@ -7,7 +7,12 @@ import uuid
 
 import pytest
 
-from creativeflow_shared.application import RequestContext, current_context, use_context
+from creativeflow_shared.application import (
+    TENANT_ID_MAX_LENGTH,
+    RequestContext,
+    current_context,
+    use_context,
+)
 
 
 def test_new_starts_a_flow_with_a_fresh_uuid7_correlation_id() -> None:
@@ -83,3 +88,23 @@ def test_use_context_restores_the_previous_context_when_the_block_raises() -> No
         actual = current_context()
 
     assert actual is outer
+
+
+@pytest.mark.parametrize(
+    "tenant",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("t" * (TENANT_ID_MAX_LENGTH + 1), id="too long"),
+        pytest.param("nul\x00", id="NUL"),
+        pytest.param("lone \ud800", id="lone surrogate"),
+    ],
+)
+def test_a_tenant_id_not_every_store_keeps_is_refused(tenant: str) -> None:
+    with pytest.raises(ValueError, match="tenant id"):
+        RequestContext.new(tenant_id=tenant)
+
+
+def test_the_longest_tenant_id_is_accepted() -> None:
+    tenant = "t" * TENANT_ID_MAX_LENGTH
+
+    assert RequestContext.new(tenant_id=tenant).tenant_id == tenant

@@ -713,7 +713,8 @@ def test_a_stored_tenant_owned_aggregate_carries_its_tenant() -> None:
         uow.repository(NoteRepository).add(note)
         assert uow.commit() == Success(None)
 
-    assert database.records[NoteRepository][note.id.root].tenant_id == "t-1"
+    # Kept under its tenant and id, as a tenant-owned document table keys it.
+    assert database.records[NoteRepository][("t-1", note.id.root)].tenant_id == "t-1"
 
 
 # -- the stored form ----------------------------------------------------------------------------
@@ -779,3 +780,16 @@ def test_a_subclass_of_a_concrete_repository_keeps_its_aggregate() -> None:
         "Job",
     )
     assert ArchivedJobRepository.projected == JobRepository.projected
+
+
+class LooseRankRepository(DocumentRepository[Job, JobId]):
+    """Declares ``rank`` nullable although the model's ``rank`` is a plain ``int``."""
+
+    projections = (Projection("rank", ("rank",), int, nullable=True),)
+
+
+def test_a_projection_declared_nullable_is_refused_as_a_keyset_key_even_if_the_model_is_not() -> (
+    None
+):
+    with InMemoryUnitOfWork() as uow, pytest.raises(TypeError, match="rank may be None"):
+        uow.repository(LooseRankRepository).page_after(order_by=[where(Job).rank.asc()])

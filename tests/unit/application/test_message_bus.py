@@ -247,3 +247,96 @@ def test_a_failure_without_an_error_hook_is_still_logged(caplog: pytest.LogCaptu
         bus.publish([event])
 
     assert [str(event.event_id) in r.getMessage() for r in caplog.records] == [True]
+
+
+class _AfterCommitError(Exception):
+    """Raised by a handler after its commit."""
+
+
+def test_a_command_handler_that_raises_after_committing_still_releases_its_events() -> None:
+    seen: list[str] = []
+    database = InMemoryDatabase()
+    bus = MessageBus(lambda: InMemoryUnitOfWork(database))
+
+    def write_then_fail(command: WriteNote, uow: UnitOfWork) -> Result[None, KernelError]:
+        _write_note(command, uow)
+        raise _AfterCommitError
+
+    bus.register(WriteNote, write_then_fail)
+    bus.subscribe(Noted, lambda event, uow: seen.append(f"noted:{event.text}"))
+
+    with pytest.raises(_AfterCommitError):
+        bus.handle(WriteNote(text="a"))
+
+    assert seen == ["noted:a"]
+    assert [m.event_type for m in database.outbox] == ["unit.bus.noted"]
+
+
+def test_an_event_handler_that_raises_after_committing_still_releases_its_events() -> None:
+    seen: list[str] = []
+    failures: list[str] = []
+    database = InMemoryDatabase()
+    bus = MessageBus(
+        lambda: InMemoryUnitOfWork(database),
+        on_error=lambda event, handler, error: failures.append(type(error).__name__),
+    )
+
+    def echo_then_fail(event: Noted, uow: UnitOfWork) -> None:
+        with uow:
+            uow.record(Echoed(text=event.text))
+            uow.commit()
+        raise _AfterCommitError
+
+    def echo_then_return_a_failure(event: Noted, uow: UnitOfWork) -> Result[None, KernelError]:
+        with uow:
+            uow.record(Echoed(text=event.text + "!"))
+            uow.commit()
+        return Failure(KernelError("after the commit"))
+
+    bus.subscribe(Noted, echo_then_fail)
+    bus.subscribe(Noted, echo_then_return_a_failure)
+    bus.subscribe(Echoed, lambda event, uow: seen.append(f"echoed:{event.text}"))
+
+    bus.publish([Noted(text="a")])
+
+    assert seen == ["echoed:a", "echoed:a!"]
+    assert failures == ["_AfterCommitError", "KernelError"]
+
+
+def test_an_async_command_handler_raising_after_its_commit_still_releases_its_events() -> None:
+    seen: list[str] = []
+    database = InMemoryDatabase()
+    bus = AsyncMessageBus(lambda: AsyncInMemoryUnitOfWork(database))
+
+    async def write_then_fail(
+        command: WriteNote, uow: AsyncUnitOfWork
+    ) -> Result[None, KernelError]:
+        async with uow:
+            note = Note(id=NoteId.new(), text=command.text)
+            note.record(Noted(text=command.text))
+            uow.repository(NoteRepository).add(note)
+            await uow.commit()
+        raise _AfterCommitError
+
+    async def on_noted(event: Noted, uow: AsyncUnitOfWork) -> None:
+        seen.append(f"noted:{event.text}")
+
+    async def echo_then_fail(event: Noted, uow: AsyncUnitOfWork) -> None:
+        async with uow:
+            uow.record(Echoed(text=event.text))
+            await uow.commit()
+        raise _AfterCommitError
+
+    async def on_echoed(event: Echoed, uow: AsyncUnitOfWork) -> None:
+        seen.append(f"echoed:{event.text}")
+
+    bus.register(WriteNote, write_then_fail)
+    bus.subscribe(Noted, on_noted)
+    bus.subscribe(Noted, echo_then_fail)
+    bus.subscribe(Echoed, on_echoed)
+
+    with pytest.raises(_AfterCommitError):
+        asyncio.run(bus.handle(WriteNote(text="a")))
+
+    assert seen == ["noted:a", "echoed:a"]
+    assert [m.event_type for m in database.outbox] == ["unit.bus.noted", "unit.bus.echoed"]

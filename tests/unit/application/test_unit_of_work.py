@@ -341,7 +341,9 @@ def test_a_failed_commit_rolls_back_and_writes_nothing() -> None:
     assert uow.calls == ["begin", "rollback", "end"]
     assert list(database.records[BoxRepository]) == [taken.id.root]
     assert database.outbox == []
-    assert isinstance(after, Failure)
+    # The work it could not store is still the unit of work's, as before the commit.
+    assert after == Success(fresh)
+    assert (fresh.version, [type(e) for e in fresh.pending_events]) == (0, [BoxFilled])
 
 
 def test_a_failed_commit_gives_back_the_versions_of_the_aggregates_it_had_saved() -> None:
@@ -397,7 +399,7 @@ def test_a_change_frees_a_unique_value_for_an_aggregate_added_in_the_same_commit
     assert labels == {"label", "relabelled"}
 
 
-def test_a_conflicting_commit_is_a_failure_and_forgets_tracked_aggregates() -> None:
+def test_a_conflicting_commit_keeps_the_work_until_rollback_forgets_it() -> None:
     database = InMemoryDatabase()
     box = _box("a")
     _stored(database, box)
@@ -408,10 +410,15 @@ def test_a_conflicting_commit_is_a_failure_and_forgets_tracked_aggregates() -> N
         stale.fill(5)
         assert first.commit() == Success(None)
         actual = second.commit()
+        still = second.repository(BoxRepository).get(box.id).unwrap()
+        retried = second.commit()
+        second.rollback()
         reloaded = second.repository(BoxRepository).get(box.id).unwrap()
 
     assert isinstance(actual, Failure)
     assert isinstance(actual.failure(), ConcurrencyConflictError)
+    assert still is stale
+    assert retried == actual  # the same work fails the same way: never a false success
     assert reloaded is not stale
     assert (reloaded.items, reloaded.version) == (1, 2)
 
@@ -631,3 +638,40 @@ def test_an_async_unit_of_work_releases_its_session_when_it_cannot_start() -> No
     with pytest.raises(ConnectionError, match="no database"):
         asyncio.run(enter())
     assert uow.closed
+
+
+class _CommitLostError(Exception):
+    """The transaction could not be committed."""
+
+
+class _RollbackLostError(Exception):
+    """The transaction could not be rolled back either."""
+
+
+class LosingUnitOfWork(RecordingUnitOfWork):
+    """Fails at COMMIT, then fails to roll back: the worst a connection can do."""
+
+    @override
+    def _commit_transaction(self) -> Result[None, CommitError]:
+        self.calls.append("commit")
+        raise _CommitLostError
+
+    @override
+    def _rollback_transaction(self) -> None:
+        self.calls.append("rollback")
+        raise _RollbackLostError
+
+
+def test_when_the_commit_and_the_rollback_both_fail_the_caller_sees_the_commits_error() -> None:
+    box = _box("a")
+    uow = LosingUnitOfWork()
+
+    with uow:
+        uow.repository(BoxRepository).add(box)
+        box.fill(2)
+        with pytest.raises(_CommitLostError) as raised:
+            uow.commit()
+
+    assert type(raised.value) is _CommitLostError
+    assert uow.calls[:3] == ["begin", "commit", "rollback"]
+    assert (box.version, [type(e) for e in box.pending_events]) == (0, [BoxFilled])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from returns.result import Failure, Success
 
 from creativeflow_shared.domain import Currency, CurrencyMismatchError, Money
+from creativeflow_shared.testing import money
 
 _LIMIT = Decimal(10) ** 15
 
@@ -309,3 +312,69 @@ def test_compare_refuses_amounts_in_different_currencies() -> None:
     actual = _money("1").compare(_money("1", "USD"))
 
     assert actual == Failure(CurrencyMismatchError("EUR", "USD"))
+
+
+# -- hostile amounts and the caller's decimal context ------------------------------------------
+@pytest.mark.parametrize(
+    "amount",
+    [
+        pytest.param("\u0661\u0662\u0663", id="arabic-indic digits"),
+        pytest.param("\uff11\uff12\uff13", id="full-width digits"),
+        pytest.param("1\u06f0", id="mixed digits"),
+    ],
+)
+def test_refuses_amounts_written_with_other_digits_than_ascii(amount: str) -> None:
+    actual = Money.create(amount=amount, currency="EUR")
+
+    assert isinstance(actual, Failure)
+    assert actual.failure().field_errors[0].loc == ("amount",)
+
+
+@pytest.mark.parametrize("amount", ["-0", "-0.00", Decimal("-0.000"), -0])
+def test_negative_zero_is_zero(amount: object) -> None:
+    actual = Money.create(amount=amount, currency="EUR").unwrap()
+
+    assert (str(actual), actual.model_dump(mode="json")["amount"]) == ("0.00 EUR", "0.00")
+    assert hash(actual) == hash(Money.zero("EUR"))
+    assert str(Money.zero("EUR").negate()) == "0.00 EUR"
+
+
+def test_arithmetic_ignores_the_callers_decimal_context() -> None:
+    with localcontext() as context:
+        context.prec = 5
+        context.rounding = ROUND_DOWN
+        created = Money.create(amount="123456.78", currency="EUR")
+        amount = created.unwrap()
+        total = amount.add(_money("1.01")).unwrap()
+        doubled = amount.multiply(2)
+        units = amount.minor_units
+        back = Money.from_minor_units(12345678, "EUR")
+        minus = amount.subtract(_money("0.01")).unwrap()
+
+    assert (str(total), str(doubled), units, back, str(minus)) == (
+        "123457.79 EUR",
+        "246913.56 EUR",
+        12345678,
+        amount,
+        "123456.77 EUR",
+    )
+
+
+def test_multiplying_by_n_rounds_once_where_adding_n_times_is_exact() -> None:
+    assert _money("99.99").multiply(9) == _money("899.91")
+
+
+@given(amount=money("EUR", max_abs_amount=Decimal(10) ** 12), times=st.integers(0, 25))
+def test_multiplying_by_a_whole_number_equals_adding_that_many_times(
+    amount: Money, times: int
+) -> None:
+    total = Money.zero("EUR")
+    for _ in range(times):
+        total = total.add(amount).unwrap()
+
+    assert amount.multiply(times) == total
+
+
+def test_multiply_by_a_factor_whose_product_overflows_raises_a_value_error() -> None:
+    with pytest.raises(ValueError, match="outside the supported range"):
+        _money("10").multiply(Decimal("9e999999"))

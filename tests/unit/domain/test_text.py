@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from returns.result import Success
 
@@ -112,3 +114,20 @@ def test_slug_from_text_fails_when_the_slug_would_be_too_long() -> None:
 
 def test_slug_from_text_turns_a_symbol_without_an_ascii_form_into_a_hyphen() -> None:
     assert Slug.from_text("50€off") == Success(Slug("50-off"))
+
+
+@pytest.mark.parametrize("text", ["\x1f", "\x1c\x1d\x1e\x1f", " \x1f\t\n", "\x85", "\u3000"])
+def test_non_empty_text_refuses_what_python_strips_to_nothing(text: str) -> None:
+    assert text.strip() == ""
+    assert NonEmptyStr.create(text).failure().field_errors[0].type == "string_too_short"
+
+
+@given(text=st.text())
+def test_non_empty_text_is_the_python_stripped_text_when_any_is_left(text: str) -> None:
+    actual = NonEmptyStr.create(text)
+
+    if text.strip():
+        assert actual == Success(NonEmptyStr(text.strip()))
+        assert actual.unwrap().value == actual.unwrap().value.strip()
+    else:
+        assert actual.failure().field_errors[0].type == "string_too_short"

@@ -18,11 +18,16 @@ from creativeflow_shared.application import (
     StoredRecord,
     use_context,
 )
-from creativeflow_shared.domain import AggregateRoot, Identity, ValueObject, where
+from creativeflow_shared.domain import (
+    AggregateRoot,
+    Identity,
+    ValueObject,
+    comparable_type,
+    where,
+)
 from creativeflow_shared.infrastructure.sqlalchemy import DataMapperRepository
 from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import (
     _check_column_type,
-    _comparable_type,
     is_data_mapper,
 )
 from creativeflow_shared.testing import InMemoryUnitOfWork
@@ -241,7 +246,7 @@ def test_a_row_class_that_is_not_mapped_is_refused() -> None:
 
 
 def test_a_row_class_with_a_composite_primary_key_is_refused() -> None:
-    with pytest.raises(TypeError, match="PairRow needs a single-column primary key"):
+    with pytest.raises(TypeError, match="PairRow needs a primary key of the aggregate id alone"):
 
         class Refused(DataMapperRepository[Shelf, ShelfId, PairRow]):  # pyright: ignore[reportUnusedClass]
             pass
@@ -683,7 +688,7 @@ def test_a_column_of_the_compared_type_or_an_untold_one_is_accepted(
     ],
 )
 def test_the_compared_type_of_an_annotation(annotation: object, expected: object) -> None:
-    assert _comparable_type(annotation) is expected
+    assert comparable_type(annotation) is expected
 
 
 def _column(attribute: object) -> Any:

@@ -371,7 +371,7 @@ def test_deleting_the_expected_version_deletes_the_document(engine: Engine) -> N
     _inserted(engine, document)
 
     with engine.connect() as connection:
-        actual = _store(connection).delete(document.id, expected_version=1)
+        actual = _store(connection).delete(document.id, expected_version=1, tenant_id=None)
         connection.commit()
         remaining = _store(connection).get(document.id, None)
 
@@ -384,7 +384,7 @@ def test_deleting_another_version_or_a_missing_document_deletes_nothing(engine: 
 
     with engine.connect() as connection:
         store = _store(connection)
-        actual = (store.delete(document.id, 2), store.delete(DeviceId.new().root, 1))
+        actual = (store.delete(document.id, 2, None), store.delete(DeviceId.new().root, 1, None))
         connection.commit()
 
     assert actual == (False, False)

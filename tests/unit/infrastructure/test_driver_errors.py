@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from creativeflow_shared.domain import (
     AlreadyExistsError,
     BusinessRuleViolationError,
+    InvalidInputError,
     UnavailableError,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import ReferenceViolationError, translate_error
@@ -181,6 +182,51 @@ def test_a_lock_that_is_not_available_is_a_transient_unavailability(
     assert getattr(error.orig, "sqlstate", None) == "55P03"
     assert isinstance(actual, UnavailableError)
     assert actual.transient is True
+
+
+def _raised_with(connection: Connection, statement: str, params: dict[str, object]) -> DBAPIError:
+    with pytest.raises(DBAPIError) as caught:
+        connection.execute(text(statement), params)
+    connection.rollback()
+    return caught.value
+
+
+def test_a_statement_timeout_is_a_transient_unavailability(unit_postgres_engine: Engine) -> None:
+    with unit_postgres_engine.connect() as connection:
+        connection.execute(text("SET LOCAL statement_timeout = '10ms'"))
+        error = _raised_on(connection, text("SELECT pg_sleep(1)"))
+
+    actual = translate_error(error, "Parent", 1)
+
+    assert getattr(error.orig, "sqlstate", None) == "57014"
+    assert isinstance(actual, UnavailableError)
+    assert actual.transient is True
+
+
+@pytest.mark.parametrize(
+    ("statement", "params", "sqlstate"),
+    [
+        pytest.param("SELECT CAST(:v AS text)", {"v": "nope\x00"}, None, id="NUL (driver)"),
+        pytest.param("INSERT INTO short_texts VALUES (:v)", {"v": "nope"}, "22001", id="too long"),
+        pytest.param("SELECT CAST(:v AS bigint) + 1", {"v": 2**63 - 1}, "22003", id="range"),
+        pytest.param("SELECT CAST(:v AS integer)", {"v": "nope"}, "22P02", id="invalid text"),
+        pytest.param("SELECT CAST(:v AS jsonb)", {"v": '"nope\\u0000"'}, "22P05", id="JSON"),
+    ],
+)
+def test_a_value_the_database_cannot_keep_is_invalid_input_without_the_drivers_words(
+    unit_postgres_engine: Engine, statement: str, params: dict[str, object], sqlstate: str | None
+) -> None:
+    with unit_postgres_engine.connect() as connection:
+        connection.execute(text("CREATE TEMP TABLE IF NOT EXISTS short_texts (value varchar(2))"))
+        connection.commit()
+        error = _raised_with(connection, statement, params)
+
+    actual = translate_error(error, "Parent", 1)
+
+    assert getattr(error.orig, "sqlstate", None) == sqlstate
+    assert isinstance(actual, InvalidInputError)
+    assert actual.field_errors[0].message == "Parent holds a value the database cannot keep"
+    assert "nope" not in repr(actual.details)
 
 
 def test_a_lost_connection_is_a_transient_unavailability(unit_postgres_engine: Engine) -> None:

@@ -46,6 +46,7 @@ from creativeflow_shared.domain import (
     ConcurrencyConflictError,
     DomainEvent,
     Identity,
+    InvalidInputError,
     NotFoundError,
     UnavailableError,
     ValueObject,
@@ -60,6 +61,7 @@ from creativeflow_shared.infrastructure.sqlalchemy import (
     document_table,
     outbox_table,
 )
+from creativeflow_shared.testing import InMemoryUnitOfWork
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -300,6 +302,23 @@ class CrateRepository(DataMapperRepository[Crate, CrateId, CrateRow]):
         return Crate(id=CrateId(row.id), tenant_id=row.tenant_id, label=row.label)
 
 
+class LooseCrate(AggregateRoot[CrateId]):
+    """A crate whose tenant is any text, stored in ``CrateRow`` (UUID tenants)."""
+
+    tenant_id: str
+    label: str
+
+
+class LooseCrateRepository(DataMapperRepository[LooseCrate, CrateId, CrateRow]):
+    @override
+    def to_row(self, aggregate: LooseCrate) -> CrateRow:
+        return CrateRow(id=aggregate.id.value, label=aggregate.label)
+
+    @override
+    def to_domain(self, row: CrateRow) -> LooseCrate:
+        return LooseCrate(id=CrateId(row.id), tenant_id=str(row.tenant_id), label=row.label)
+
+
 class BinRepository(DataMapperRepository[Bin, BinId, BinRow]):
     columns: ClassVar[Mapping[str, Any]] = {"label": BinRow.label}
 
@@ -515,8 +534,8 @@ def test_updating_or_deleting_another_version_or_a_missing_row_changes_nothing(
     with _session(engine) as session:
         store = SQLAlchemyRowStore(session, ShelfRepository)
         stale_update = store.update(_record(renamed, version=3), 2)
-        stale_delete = store.delete(shelf.id.value, 2)
-        missing_delete = store.delete(uuid4(), 1)
+        stale_delete = store.delete(shelf.id.value, 2, None)
+        missing_delete = store.delete(uuid4(), 1, None)
         session.commit()
 
     assert (stale_update, stale_delete, missing_delete) == (Success(False), False, False)
@@ -825,6 +844,10 @@ def test_after_a_commit_raised_the_unit_of_work_is_rolled_back_and_usable(
         repository.add(broken)
         with pytest.raises(ReferenceViolationError):
             uow.commit()
+        # The work that raised is still there: the same commit raises again ...
+        with pytest.raises(ReferenceViolationError):
+            uow.commit()
+        uow.rollback()  # ... until a rollback forgets it
         repository.add(fine)
         again = uow.commit()
 
@@ -919,6 +942,7 @@ def test_after_a_failed_commit_the_same_unit_of_work_commits_new_work(engine: En
         repository = uow.repository(ShelfRepository)
         repository.add(Shelf(id=taken.id, label="ash"))
         failed = uow.commit()
+        uow.rollback()
         repository.add(fresh)
         retried = uow.commit()
 
@@ -937,6 +961,7 @@ def test_a_failed_commit_after_a_successful_one_is_a_failure_too(engine: Engine)
         committed = uow.commit()
         repository.add(Shelf(id=taken.id, label="ash"))
         failed = uow.commit()
+        uow.rollback()
         repository.add(last)
         retried = uow.commit()
 
@@ -956,6 +981,7 @@ def test_two_failed_commits_in_a_row_leave_the_unit_of_work_usable(engine: Engin
         for label in ("ash", "fir"):
             repository.add(Shelf(id=taken.id, label=label))
             failures.append(uow.commit())
+            uow.rollback()
         repository.add(fresh)
         committed = uow.commit()
 
@@ -1043,6 +1069,7 @@ def test_the_data_mapper_repositories_of_a_unit_of_work_share_its_transaction(
         uow.repository(CrateRepository).add(crate)
         uow.repository(ShelfRepository).add(Shelf(id=taken.id, label="elm"))
         failed = uow.commit()
+        uow.rollback()
         uow.repository(CrateRepository).add(crate)
         uow.repository(ShelfRepository).add(_bookish("fir"))
         committed = uow.commit()
@@ -1149,3 +1176,51 @@ def test_the_async_unit_of_work_reports_a_taken_id_and_writes_nothing(
             return await uow.commit()
 
     assert asyncio.run(scenario()) == Failure(AlreadyExistsError("Shelf", "one of 2 new"))
+
+
+# -- values the columns cannot hold ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("shelf", "where_"),
+    [
+        pytest.param(_shelf("oak", rank=2**31), ("rank",), id="int beyond an INTEGER column"),
+        pytest.param(_shelf("o" * 65), ("label",), id="text beyond String(64)"),
+        pytest.param(
+            _shelf("oak", books=(Book(title="t" * 65),)),
+            ("books", 0, "title"),
+            id="a child's text beyond String(64)",
+        ),
+    ],
+)
+def test_a_row_its_own_columns_cannot_hold_is_refused_alike_on_every_database(
+    engine: Engine, shelf: Shelf, where_: tuple[str | int, ...]
+) -> None:
+    """SQLite would keep these and PostgreSQL refuse them: both refuse them, before writing."""
+    with _uow(engine) as uow:
+        uow.repository(ShelfRepository).add(shelf.model_copy(deep=True))
+        refused = uow.commit()
+    with InMemoryUnitOfWork() as uow:
+        uow.repository(ShelfRepository).add(shelf.model_copy(deep=True))
+        in_memory = uow.commit()
+
+    for failed in (refused, in_memory):
+        error = failed.failure() if isinstance(failed, Failure) else None
+        assert isinstance(error, InvalidInputError)
+        assert [e.loc for e in error.field_errors] == [where_]
+    assert _count(engine, _SHELVES) == 0
+
+
+def test_a_tenant_its_column_cannot_hold_owns_nothing_and_stores_nothing(engine: Engine) -> None:
+    crate = LooseCrate(id=CrateId.new(), tenant_id="acme", label="box")
+
+    with _as("acme"), _uow(engine) as uow:
+        uow.repository(LooseCrateRepository).add(crate)
+        added = uow.commit()
+        uow.rollback()
+        uow.repository(LooseCrateRepository).remove(crate)
+        removed = uow.commit()
+
+    error = added.failure() if isinstance(added, Failure) else None
+    assert isinstance(error, InvalidInputError)
+    assert error.field_errors[0].loc == ("tenant_id",)
+    assert isinstance(removed, Failure)
+    assert isinstance(removed.failure(), NotFoundError)

@@ -149,12 +149,15 @@ def test_a_document_table_is_named_after_the_resource_by_default() -> None:
     assert table.name == "job_steps"
 
 
-def test_a_document_table_indexes_the_tenant_of_tenant_owned_aggregates() -> None:
+def test_a_document_table_keys_tenant_owned_aggregates_by_tenant_and_id() -> None:
     table = document_table(MetaData(), CounterRepository, name="unit_tables_counters")
+    shared = document_table(MetaData(), JobStepRepository)
 
     assert type(table.c.id.type) is BigInteger
-    assert table.c.tenant_id.index is True
-    assert document_table(MetaData(), JobStepRepository).c.tenant_id.index is False
+    assert [column.name for column in table.primary_key.columns] == ["tenant_id", "id"]
+    assert table.c.tenant_id.nullable is False
+    assert [column.name for column in shared.primary_key.columns] == ["id"]
+    assert shared.c.tenant_id.nullable is True
 
 
 def test_a_document_table_with_text_ids_has_a_text_key() -> None:

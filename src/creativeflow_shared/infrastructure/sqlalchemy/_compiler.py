@@ -79,6 +79,7 @@ class SpecificationCompiler:
         self._projected = dict(columns)
         self._id = id_column
         self._collate = dialect_name == "postgresql"
+        self._sqlite = dialect_name == "sqlite"
         self._document = document
 
     @classmethod
@@ -159,10 +160,17 @@ class SpecificationCompiler:
             case JsonKind.BOOLEAN:
                 flag: ColumnElement[Any] = element.as_boolean()
                 return flag
-            case JsonKind.INTEGER:
-                return sql_cast(element.as_string(), BigInteger)
-            case _:
-                return sql_cast(element.as_string(), Float)
+            case kind:
+                return self._json_number(element, kind)
+
+    def _json_number(self, element: Any, kind: JsonKind | None) -> ColumnElement[Any]:  # noqa: ANN401 (a JSON element of SQLAlchemy's)
+        number: ColumnElement[Any]
+        if self._sqlite:
+            # SQLite's JSON_EXTRACT yields the stored number itself (integers in 64 bits:
+            # larger ones are refused when stored); through text it keeps only 15 digits.
+            number = element.as_integer() if kind is JsonKind.INTEGER else element.as_float()
+            return number
+        return sql_cast(element.as_string(), BigInteger if kind is JsonKind.INTEGER else Float)
 
     def _bindable(self, path: tuple[str, ...], value: object) -> object:
         # JSON stores UUIDs as their canonical text.

@@ -8,25 +8,20 @@ optimistic versions that cover the children) is the shared ``Repository`` logic.
 
 from __future__ import annotations
 
-import enum
+import functools
 from abc import abstractmethod
-from types import UnionType
 from typing import (
     TYPE_CHECKING,
-    Annotated,
     Any,
     ClassVar,
     Generic,
     TypeVar,
-    Union,
     cast,
     get_args,
-    get_origin,
 )
 from uuid import UUID
 
-from pydantic import RootModel
-from sqlalchemy import inspect
+from sqlalchemy import BigInteger, Integer, SmallInteger, String, inspect
 from sqlalchemy.orm import ONETOMANY, Mapper, RelationshipProperty
 from typing_extensions import override
 
@@ -36,8 +31,17 @@ from creativeflow_shared.application import (
     StoredRecord,
     paths_of,
     set_version,
+    unstorable_fields,
 )
-from creativeflow_shared.domain import AggregateRoot, comparable, value_at, where
+from creativeflow_shared.domain import (
+    AggregateRoot,
+    FieldError,
+    InvalidInputError,
+    comparable,
+    comparable_type,
+    value_at,
+    where,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -93,6 +97,7 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
         columns: Dotted attribute paths mapped to the root row's columns.
         version_column: The name of the root row's version attribute.
         tenant_column: The name of the root row's tenant attribute (tenant-owned aggregates).
+        id_attribute: The root row's attribute that holds the aggregate id (set when defined).
     """
 
     row_class: ClassVar[type[Any]]
@@ -101,7 +106,8 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
     tenant_column: ClassVar[str] = "tenant_id"
     _row_columns: ClassVar[dict[tuple[str, ...], Column[Any]]] = {}
     _uuid_tenant: ClassVar[bool] = False
-    _id_key: ClassVar[str] = "id"
+    id_attribute: ClassVar[str] = "id"
+    _tenant_first: ClassVar[bool] = False
 
     @classmethod
     @override
@@ -109,10 +115,7 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
         cls.row_class = _row_class_of(cls)
         mapper = _mapper_of(cls.row_class)
         table = cast("Table", mapper.local_table)
-        if len(mapper.primary_key) != 1:
-            msg = f"{cls.row_class.__name__} needs a single-column primary key (the aggregate id)"
-            raise TypeError(msg)
-        cls._id_key = mapper.get_property_by_column(mapper.primary_key[0]).key
+        cls.id_attribute, cls.ids_per_tenant, cls._tenant_first = _key_of(cls, mapper)
         if mapper.version_id_col is not None:
             msg = (
                 f"{cls.row_class.__name__} declares the ORM's version_id_col: the repository "
@@ -181,22 +184,46 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
         if not isinstance(row, self.row_class):
             msg = f"{type(self).__name__}.to_row must return a {self.row_class.__name__}"
             raise TypeError(msg)
-        if getattr(row, self._id_key) != comparable(aggregate.id):
+        if getattr(row, self.id_attribute) != comparable(aggregate.id):
             msg = (
                 f"{type(self).__name__}.to_row must put the aggregate id "
-                f"({comparable(aggregate.id)!r}) in {self.row_class.__name__}.{self._id_key}"
+                f"({comparable(aggregate.id)!r}) in {self.row_class.__name__}.{self.id_attribute}"
             )
             raise TypeError(msg)
         setattr(row, self.version_column, version)
         if self.tenant_owned:
             tenant = str(comparable(value_at(aggregate, ("tenant_id",))))
-            setattr(row, self.tenant_column, self.tenant_value(tenant))
+            try:
+                setattr(row, self.tenant_column, self.tenant_value(tenant))
+            except ValueError:
+                msg = f"{self.row_class.__name__}.{self.tenant_column} holds UUIDs"
+                raise InvalidInputError.single(msg, loc=("tenant_id",)) from None
+        problems = _unstorable_row(row, _mapper_of(self.row_class), frozenset(), ())
+        if problems:
+            msg = f"{self.row_class.__name__} holds values no store keeps"
+            raise InvalidInputError(problems, msg)
         return row
 
     @classmethod
     def tenant_value(cls, tenant_id: str) -> object:
-        """Return ``tenant_id`` as the root row's tenant column holds it (a UUID or text)."""
+        """Return ``tenant_id`` as the root row's tenant column holds it (a UUID or text).
+
+        Raises:
+            ValueError: If the column holds UUIDs and ``tenant_id`` is not one.
+        """
         return UUID(tenant_id) if cls._uuid_tenant else tenant_id
+
+    @classmethod
+    def identity(cls, id_: object, tenant_id: str | None) -> object:
+        """Return the root row's primary key for an aggregate id (and tenant, when keyed so).
+
+        Raises:
+            ValueError: If the tenant is part of the key and its column cannot hold it.
+        """
+        if not cls.ids_per_tenant:
+            return id_
+        tenant = cls.tenant_value(cast("str", tenant_id))
+        return (tenant, id_) if cls._tenant_first else (id_, tenant)
 
     @override
     def decode(self, record: StoredRecord) -> A:
@@ -265,7 +292,7 @@ def _check_column_type(dotted: str, annotation: object, column: Column[Any]) -> 
     A specification binds ``comparable(value)``: an id's UUID, an enum's value. A column that
     stores something else (an enum's name, a UUID as text) would compare unlike memory does.
     """
-    wanted = _comparable_type(annotation)
+    wanted = comparable_type(annotation)
     stored = _python_type(column)
     if not isinstance(wanted, type) or not isinstance(stored, type) or stored is object:
         return  # a type we cannot tell: the contract suites are the check
@@ -279,23 +306,79 @@ def _check_column_type(dotted: str, annotation: object, column: Column[Any]) -> 
     raise TypeError(msg)
 
 
-def _comparable_type(annotation: object) -> object:
-    """Return the type of ``comparable(value)`` for values of ``annotation``, if one type."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _comparable_type(get_args(annotation)[0])
-    if origin is Union or origin is UnionType:
-        members = [a for a in get_args(annotation) if a is not type(None)]
-        return _comparable_type(members[0]) if len(members) == 1 else None
-    kind: Any = annotation
-    if not isinstance(kind, type):
-        return None
-    if issubclass(kind, RootModel):
-        return _comparable_type(kind.model_fields["root"].annotation)
-    if issubclass(kind, enum.Enum):
-        kinds: set[object] = {type(member.value) for member in kind}
-        return kinds.pop() if len(kinds) == 1 else None
-    return cast("object", kind)
+def _key_of(
+    repository: type[DataMapperRepository[Any, Any, Any]], mapper: Mapper[Any]
+) -> tuple[str, bool, bool]:
+    """Return the id attribute of the root row, whether the tenant is part of the key and first.
+
+    The key is the aggregate id alone, or, for a tenant-owned aggregate, the tenant column
+    and the id (ids unique within each tenant: adding one never reveals another tenant's).
+
+    Raises:
+        TypeError: If the primary key is anything else.
+    """
+    key = list(mapper.primary_key)
+    tenant = mapper.columns.get(repository.tenant_column) if repository.tenant_owned else None
+    others = [column for column in key if column is not tenant]
+    if len(others) != 1 or len(key) > 1 + (tenant is not None):
+        msg = (
+            f"{repository.row_class.__name__} needs a primary key of the aggregate id alone, "
+            "or of the tenant column and the id (for a tenant-owned aggregate)"
+        )
+        raise TypeError(msg)
+    per_tenant = len(key) == 2  # noqa: PLR2004 (the tenant and the id)
+    return mapper.get_property_by_column(others[0]).key, per_tenant, key[0] is tenant
+
+
+def _unstorable_row(
+    row: Any,  # noqa: ANN401 (a row of the service's)
+    mapper: Mapper[Any],
+    ancestors: frozenset[Mapper[Any]],
+    loc: tuple[str | int, ...],
+) -> list[FieldError]:
+    """Return a field error for every column value of ``row`` and its children no store keeps."""
+    values = cast("dict[str, Any]", vars(row))
+    problems: list[FieldError] = []
+    for key, largest, length in _column_limits(mapper):
+        if key not in values:
+            continue
+        value = values[key]
+        problems += unstorable_fields(value, *loc, key)
+        if largest is not None and isinstance(value, int) and not -largest - 1 <= value <= largest:
+            problems.append(FieldError((*loc, key), "The integer is too large for its column"))
+        if length is not None and isinstance(value, str) and len(value) > length:
+            problems.append(FieldError((*loc, key), f"Text longer than {length} characters"))
+    for relationship in owned_children(mapper, ancestors):
+        children: Any = values.get(relationship.key)
+        if children is None:
+            continue
+        rows: list[Any] = list(children) if relationship.uselist else [children]
+        for index, child in enumerate(rows):
+            where_ = (*loc, relationship.key, index)
+            problems += _unstorable_row(child, relationship.mapper, ancestors | {mapper}, where_)
+    return problems
+
+
+_INTEGER_LIMITS = ((BigInteger, 2**63 - 1), (SmallInteger, 2**15 - 1), (Integer, 2**31 - 1))
+
+
+@functools.cache
+def _column_limits(mapper: Mapper[Any]) -> tuple[tuple[str, int | None, int | None], ...]:
+    """Return each column attribute of ``mapper``, the largest integer and longest text it holds.
+
+    ``None`` means no limit short of the storable values. PostgreSQL enforces them and SQLite
+    does not: checking them before any store sees the row makes every adapter refuse the same
+    rows.
+    """
+    limits: list[tuple[str, int | None, int | None]] = []
+    for attribute in mapper.column_attrs:
+        column_type = attribute.columns[0].type
+        largest = next(
+            (limit for kind, limit in _INTEGER_LIMITS if isinstance(column_type, kind)), None
+        )
+        length = getattr(column_type, "length", None) if isinstance(column_type, String) else None
+        limits.append((attribute.key, largest, length))
+    return tuple(limits)
 
 
 def owned_children(

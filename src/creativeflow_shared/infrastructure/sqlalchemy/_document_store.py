@@ -8,7 +8,7 @@ from returns.result import Failure, Result, Success
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from creativeflow_shared.application import StoredRecord
-from creativeflow_shared.domain import AlreadyExistsError, utc_now
+from creativeflow_shared.domain import AlreadyExistsError, InvalidInputError, utc_now
 from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
 from creativeflow_shared.infrastructure.sqlalchemy._errors import execute
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
     from sqlalchemy.sql import Delete, Executable, Insert, Update
 
-    from creativeflow_shared.application import DocumentRepository, RecordQuery
+    from creativeflow_shared.application import DocumentRepository, RecordQuery, WriteError
 
 __all__ = ["SQLAlchemyDocumentStore"]
 
@@ -37,14 +37,12 @@ class _Statements:
             name: bindparam(f"b_{name}") for name in ("version", "updated_at", "data")
         }
         values |= {p.name: bindparam(f"b_{p.name}") for p in repository.projected}
-        self.update: Update = (
-            update(table)
-            .where(c.id == bindparam("b_id"), c.version == bindparam("b_expected"))
-            .values(values)
-        )
-        self.delete: Delete = delete(table).where(
-            c.id == bindparam("b_id"), c.version == bindparam("b_expected")
-        )
+        # Writes of a tenant-owned aggregate match only a row of the request's tenant.
+        key = [c.id == bindparam("b_id"), c.version == bindparam("b_expected")]
+        if repository.tenant_owned:
+            key.append(c.tenant_id == bindparam("b_tenant"))
+        self.update: Update = update(table).where(*key).values(values)
+        self.delete: Delete = delete(table).where(*key)
 
 
 class SQLAlchemyDocumentStore:
@@ -94,7 +92,7 @@ class SQLAlchemyDocumentStore:
         counted = self._execute(statement.where(*self._conditions(query)), None).scalar_one()
         return int(counted)
 
-    def insert(self, records: Sequence[StoredRecord]) -> Result[None, AlreadyExistsError]:
+    def insert(self, records: Sequence[StoredRecord]) -> Result[None, WriteError]:
         """Insert new documents in one statement; a taken id or unique key is a ``Failure``."""
         now = utc_now()
         rows = [
@@ -113,16 +111,15 @@ class SQLAlchemyDocumentStore:
         clash = records[0].id if len(records) == 1 else f"one of {len(records)} new"
         try:
             self._execute(self._statements.insert, rows, clash)
-        except AlreadyExistsError as error:
+        except (AlreadyExistsError, InvalidInputError) as error:
             return Failure(error)
         return Success(None)
 
-    def update(
-        self, record: StoredRecord, expected_version: int
-    ) -> Result[bool, AlreadyExistsError]:
+    def update(self, record: StoredRecord, expected_version: int) -> Result[bool, WriteError]:
         """Replace the document if its stored version is ``expected_version``."""
         params = {
             "b_id": record.id,
+            "b_tenant": record.tenant_id,
             "b_expected": expected_version,
             "b_version": record.version,
             "b_updated_at": utc_now(),
@@ -131,13 +128,13 @@ class SQLAlchemyDocumentStore:
         }
         try:
             result = self._execute(self._statements.update, params, record.id)
-        except AlreadyExistsError as error:
+        except (AlreadyExistsError, InvalidInputError) as error:
             return Failure(error)
         return Success(_rowcount(result) == 1)
 
-    def delete(self, id_: object, expected_version: int) -> bool:
-        """Delete the document if its stored version is ``expected_version``."""
-        params = {"b_id": id_, "b_expected": expected_version}
+    def delete(self, id_: object, expected_version: int, tenant_id: str | None) -> bool:
+        """Delete the document if its stored version is ``expected_version`` (of the tenant)."""
+        params = {"b_id": id_, "b_expected": expected_version, "b_tenant": tenant_id}
         return _rowcount(self._execute(self._statements.delete, params, id_)) == 1
 
     def _execute(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from creativeflow_shared.domain import (
     AlreadyExistsError,
     BusinessRuleViolationError,
+    InvalidInputError,
     KernelError,
     UnavailableError,
 )
@@ -18,7 +19,11 @@ __all__ = ["ReferenceViolationError", "execute", "translate_error", "translated"
 # PostgreSQL SQLSTATE codes and SQLite extended result code names, by meaning.
 _UNIQUE = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 _FOREIGN_KEY = frozenset({"23503", "SQLITE_CONSTRAINT_FOREIGNKEY"})
-_TRANSIENT = frozenset({"40001", "40P01", "55P03"})
+# Serialization failure, deadlock, lock time-out, and a statement cancelled by
+# ``statement_timeout`` (or by an operator): retrying may succeed.
+_TRANSIENT = frozenset({"40001", "40P01", "55P03", "57014"})
+# PostgreSQL's class 22, "data exception": a value the column or the server cannot hold.
+_DATA_EXCEPTION_CLASS = "22"
 _TRANSIENT_PREFIXES = ("SQLITE_BUSY", "SQLITE_LOCKED")  # and their extended codes
 
 if TYPE_CHECKING:
@@ -42,9 +47,12 @@ def translate_error(error: DBAPIError, resource: str, identifier: object) -> Ker
     """Return the kernel error a driver error means, or ``None`` when it is a plain fault.
 
     Duplicate keys become ``AlreadyExistsError``; foreign key violations
-    ``ReferenceViolationError``; serialization failures, deadlocks, lock time-outs and a busy
-    SQLite database ``UnavailableError`` (transient: retrying may succeed); a lost connection
-    ``UnavailableError`` too. Callers raise the result ``from`` the driver error.
+    ``ReferenceViolationError``; serialization failures, deadlocks, lock and statement
+    time-outs and a busy SQLite database ``UnavailableError`` (transient: retrying may
+    succeed); a lost connection ``UnavailableError`` too; a value the database cannot hold (a
+    data exception: too long, out of range, an invalid character) ``InvalidInputError``,
+    without the driver's message (it may quote the value). Callers raise the result ``from``
+    the driver error.
     """
     code = _code_of(error)
     if identifier is None:
@@ -54,6 +62,11 @@ def translate_error(error: DBAPIError, resource: str, identifier: object) -> Ker
         return AlreadyExistsError(resource, identifier)
     if code in _FOREIGN_KEY:
         return ReferenceViolationError(f"{resource} '{identifier}' refers to a missing record")
+    # A data exception, from the server (SQLSTATE class 22) or from the driver refusing to
+    # send a value (psycopg's DataError for a NUL character carries no code).
+    data_exception = code is not None and code.startswith(_DATA_EXCEPTION_CLASS)
+    if data_exception or isinstance(error, DataError):
+        return InvalidInputError.single(f"{resource} holds a value the database cannot keep")
     transient = code in _TRANSIENT or (code or "").startswith(_TRANSIENT_PREFIXES)
     # An operational error without a code is the connection itself failing (refused, reset).
     lost = isinstance(error, OperationalError) and (error.connection_invalidated or code is None)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapper, Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from creativeflow_shared.application import StoredRecord
-from creativeflow_shared.domain import AlreadyExistsError
+from creativeflow_shared.domain import AlreadyExistsError, InvalidInputError
 from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
 from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import owned_children
 from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, translated
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm.interfaces import LoaderOption
     from sqlalchemy.sql import Select, Update
 
-    from creativeflow_shared.application import RecordQuery
+    from creativeflow_shared.application import RecordQuery, WriteError
     from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import DataMapperRepository
 
 __all__ = ["SQLAlchemyRowStore"]
@@ -42,7 +42,7 @@ class _RowStatements:
         row = repository.row_class
         self.mapper: Mapper[Any] = inspect(row)
         table = cast("Table", self.mapper.local_table)
-        self.id_column = self.mapper.primary_key[0]
+        self.id_column = self.mapper.columns[repository.id_attribute]
         self.version_key = repository.version_column
         self.tenant_key = repository.tenant_column if repository.tenant_owned else None
         version = self.mapper.columns[self.version_key]
@@ -56,11 +56,12 @@ class _RowStatements:
         if self.tenant_column is not None:
             self.by_id_and_tenant = self.by_id.where(self.tenant_column == bindparam("r_tenant"))
         self.id_key = self.mapper.get_property_by_column(self.id_column).key
-        self.bump: Update = (
-            update(table)
-            .where(self.id_column == bindparam("b_id"), version == bindparam("b_expected"))
-            .values({version.key: bindparam("b_version")})
-        )
+        # The version check is also the tenant check: a bump matches only a row of the
+        # request's tenant, before anything else of the aggregate is written.
+        key = [self.id_column == bindparam("b_id"), version == bindparam("b_expected")]
+        if self.tenant_column is not None:
+            key.append(self.tenant_column == bindparam("b_tenant"))
+        self.bump: Update = update(table).where(*key).values({version.key: bindparam("b_version")})
         self.compiler = SpecificationCompiler(repository.mapped_columns(), self.id_column, dialect)
 
 
@@ -127,28 +128,27 @@ class SQLAlchemyRowStore:
         statement = select(func.count()).select_from(table).where(*self._conditions(query))
         return int(self._execute(statement, None).scalar_one())
 
-    def insert(self, records: Sequence[StoredRecord]) -> Result[None, AlreadyExistsError]:
+    def insert(self, records: Sequence[StoredRecord]) -> Result[None, WriteError]:
         """Add the new root rows and their children; a taken id or unique key is a ``Failure``."""
         clash = records[0].id if len(records) == 1 else f"one of {len(records)} new"
         session = self._session
         for record in records:
-            if session.identity_map.get(self._key(record.id)) is not None:
+            if session.identity_map.get(self._key(record.id, record.tenant_id)) is not None:
                 # Still in this session (removed, or never committed): a duplicate for sure.
                 return Failure(AlreadyExistsError(self._repository.resource_name, record.id))
         session.add_all([record.data for record in records])
         return self._flush(clash)
 
-    def update(
-        self, record: StoredRecord, expected_version: int
-    ) -> Result[bool, AlreadyExistsError]:
+    def update(self, record: StoredRecord, expected_version: int) -> Result[bool, WriteError]:
         """Write the new root row and children if the stored version is ``expected_version``."""
-        if not self._bump(record.id, expected_version, record.version):
+        if not self._bump(record.id, expected_version, record.version, record.tenant_id):
             return Success(False)  # noqa: FBT003 (the port's answer: not matched)
         session, statements = self._session, self._statements
-        row_class = self._repository.row_class
+        repository = self._repository
+        identity = repository.identity(record.id, record.tenant_id)
 
         def merge_and_flush() -> None:
-            stored = session.get(row_class, record.id, options=statements.options)
+            stored = session.get(repository.row_class, identity, options=statements.options)
             # Children the new rows no longer have go first: the ORM would insert the new
             # children before deleting the old, and a key or unique column they share clashes.
             if stored is not None and _drop_stale_children(stored, record.data, statements.mapper):
@@ -161,47 +161,54 @@ class SQLAlchemyRowStore:
             return flushed
         return Success(True)  # noqa: FBT003 (the port's answer: matched)
 
-    def delete(self, id_: object, expected_version: int) -> bool:
-        """Delete the root row and its children if the stored version is ``expected_version``."""
-        if not self._bump(id_, expected_version, expected_version + 1):
+    def delete(self, id_: object, expected_version: int, tenant_id: str | None) -> bool:
+        """Delete the root row and its children if the stored version is ``expected_version``.
+
+        Only a row of ``tenant_id`` matches when it is given.
+        """
+        if not self._bump(id_, expected_version, expected_version + 1, tenant_id):
             return False
-        session, row_class = self._session, self._repository.row_class
+        session, repository = self._session, self._repository
+        identity = repository.identity(id_, tenant_id)
         options = self._statements.options
 
         def delete_and_flush() -> None:
-            session.delete(session.get(row_class, id_, options=options))
+            session.delete(session.get(repository.row_class, identity, options=options))
             session.flush()
 
         self._write(delete_and_flush, id_)  # only a reference to the row can fail it: raised
         return True
 
     # -- helpers --------------------------------------------------------------------------------
-    def _bump(self, id_: object, expected: int, version: int) -> bool:
+    def _bump(self, id_: object, expected: int, version: int, tenant_id: str | None) -> bool:
         """Move the stored version from ``expected`` to ``version``; say whether it matched.
 
         It runs before any other write of the aggregate: on PostgreSQL it also locks the root
         row, so concurrent writers of one aggregate queue here and all but one find a newer
-        version.
+        version. Only a row of ``tenant_id`` matches when it is given.
         """
         params = {"b_id": id_, "b_expected": expected, "b_version": version}
+        if tenant_id is not None:
+            try:
+                params["b_tenant"] = self._repository.tenant_value(tenant_id)
+            except ValueError:
+                return False  # a tenant the column cannot hold owns no row
         result = self._execute(self._statements.bump, params, id_)
         if int(getattr(result, "rowcount", 0)) != 1:
             return False
-        loaded = self._session.identity_map.get(self._key(id_))
+        loaded = self._session.identity_map.get(self._key(id_, tenant_id))
         if loaded is not None:  # keep the ORM's copy in step, so it writes no version itself
             set_committed_value(loaded, self._statements.version_key, version)
         return True
 
-    def _flush(self, subject: object) -> Result[None, AlreadyExistsError]:
+    def _flush(self, subject: object) -> Result[None, WriteError]:
         return self._write(self._session.flush, subject)
 
-    def _write(
-        self, step: Callable[[], object], subject: object
-    ) -> Result[None, AlreadyExistsError]:
+    def _write(self, step: Callable[[], object], subject: object) -> Result[None, WriteError]:
         """Run an ORM step (its loads and flushes may fail); a taken key is a ``Failure``."""
         try:
             translated(step, self._repository.resource_name, subject)
-        except AlreadyExistsError as error:
+        except (AlreadyExistsError, InvalidInputError) as error:
             return Failure(error)
         return Success(None)
 
@@ -215,8 +222,9 @@ class SQLAlchemyRowStore:
             data=row,
         )
 
-    def _key(self, id_: object) -> Any:  # noqa: ANN401 (SQLAlchemy's identity key)
-        return self._session.identity_key(self._repository.row_class, id_)
+    def _key(self, id_: object, tenant_id: str | None) -> Any:  # noqa: ANN401 (SQLAlchemy's identity key)
+        repository = self._repository
+        return self._session.identity_key(repository.row_class, repository.identity(id_, tenant_id))
 
     def _tenant_condition(self, tenant_id: str | None) -> list[ColumnElement[bool]]:
         column = self._statements.tenant_column

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from creativeflow_shared.application import TENANT_ID_MAX_LENGTH
 from creativeflow_shared.infrastructure.sqlalchemy._column_types import UtcDateTime, column_type
 
 if TYPE_CHECKING:
@@ -62,20 +64,28 @@ def document_table(
     projection, indexed or unique as the projection asks (unique together with ``tenant_id``
     for a tenant-owned aggregate, so that uniqueness holds within each tenant).
 
+    The primary key is ``id``; for a tenant-owned aggregate it is ``(tenant_id, id)``: ids
+    are unique within each tenant, so that adding an aggregate never reveals that another
+    tenant holds the same id (see ADR 0017).
+
     Raises:
         TypeError: If the id or a projected attribute has no column type.
     """
     table_name = name or _snake(repository.resource_name) + "s"
     id_annotation = repository.aggregate_class.model_fields["id"].annotation
+    owned = repository.tenant_owned
     columns: list[Column[Any]] = [
-        Column("id", column_type(id_annotation), primary_key=True),
-        Column("tenant_id", String(64), nullable=True, index=repository.tenant_owned),
+        Column("id", column_type(id_annotation), nullable=False),
+        Column("tenant_id", String(TENANT_ID_MAX_LENGTH), nullable=not owned),
         Column("version", Integer, nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
         Column("updated_at", UtcDateTime, nullable=False),
         Column("data", json_column_type(), nullable=False),
     ]
-    extras: list[Index | UniqueConstraint] = []
+    key = ("tenant_id", "id") if owned else ("id",)
+    extras: list[Index | UniqueConstraint | PrimaryKeyConstraint] = [
+        PrimaryKeyConstraint(*key, name=f"pk_{table_name}")
+    ]
     for projection in repository.projected:
         columns.append(
             Column(

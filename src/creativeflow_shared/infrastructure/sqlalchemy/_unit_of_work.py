@@ -158,7 +158,9 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
 
     @override
     def _commit_transaction(self) -> Result[None, CommitError]:
-        if not self.connection.in_transaction():
+        # No transaction: nothing was written. An inactive one (a statement failed in it) is
+        # not "nothing": committing it raises, as it must.
+        if self.connection.get_transaction() is None:
             return Success(None)
         try:
             self.connection.commit()
@@ -178,8 +180,10 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
     @override
     def _rollback_transaction(self) -> None:
         self._stores_in_use().discard_session()  # its rows may hold what was rolled back
-        if self.connection.in_transaction():
-            self.connection.rollback()
+        # Also when the transaction is no longer active (a lost connection, a failed COMMIT):
+        # rolling it back is what lets the connection (reconnected if it was lost) be used
+        # again. With no transaction at all this does nothing.
+        self.connection.rollback()
 
     @override
     def _end(self) -> None:
@@ -190,8 +194,7 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         if connection is None:
             return
         if isinstance(self._bind, Connection):
-            if connection.in_transaction():
-                connection.rollback()
+            connection.rollback()
         else:
             connection.close()  # the pool rolls back whatever was not committed
 

@@ -1,0 +1,110 @@
+"""The values every store keeps: one rule for every adapter (ADR 0019)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from decimal import Decimal
+
+import pytest
+from typing_extensions import override
+
+from creativeflow_shared.application import storable, unstorable_fields
+from creativeflow_shared.application._repository import compared_values
+from creativeflow_shared.domain import FieldError, Specification
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+
+
+class Tag(str):
+    """A subclass of ``str``: checked as text."""
+
+    __slots__ = ()
+
+
+_AWARE_MIN = dt.datetime.min.replace(tzinfo=dt.timezone(dt.timedelta(hours=5)))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        0,
+        2**63 - 1,
+        -(2**63),
+        Level.LOW,
+        1.5,
+        "plain",
+        "é ☃ 😀",
+        Tag("sub"),
+        Decimal("1.25"),
+        Decimal("1e131071"),
+        Decimal("1e-16383"),
+        uuid.uuid4(),
+        dt.date(2026, 1, 1),
+        dt.time(12, 0),
+        dt.datetime(2026, 1, 1),  # noqa: DTZ001 (a naive datetime is kept as it is)
+        dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        [1, "a", {"b": [None]}],
+        (1, 2),
+        {},
+    ],
+    ids=repr,
+)
+def test_values_every_store_keeps(value: object) -> None:
+    assert storable(value) is True
+    assert unstorable_fields(value) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nul\x00", "Text must not contain NUL characters"),
+        ("lone \ud800", "Text must be valid Unicode (no lone surrogates)"),
+        (2**63, "Integers must fit in 64 bits"),
+        (-(2**63) - 1, "Integers must fit in 64 bits"),
+        (float("nan"), "Numbers must be finite"),
+        (float("-inf"), "Numbers must be finite"),
+        (Decimal("NaN"), "Numbers must be finite"),
+        (Decimal("Infinity"), "Numbers must be finite"),
+        (Decimal("1e131072"), "The decimal has more digits than a store keeps"),
+        (Decimal("1e-16384"), "The decimal has more digits than a store keeps"),
+        (_AWARE_MIN, "The date and time is out of range in UTC"),
+        (object(), "A store cannot keep a value of type object"),
+        (b"bytes", "A store cannot keep a value of type bytes"),
+    ],
+    ids=repr,
+)
+def test_values_not_every_store_keeps(value: object, message: str) -> None:
+    assert storable(value) is False
+    assert unstorable_fields(value, "field") == [FieldError(("field",), message, "unstorable")]
+
+
+def test_every_unstorable_part_of_a_structure_is_located() -> None:
+    value = {"ok": 1, "n": [1, 2**64], "deep": {"t\x00": "x", "v": float("inf")}, 3: "key"}
+
+    actual = unstorable_fields(value, "data")
+
+    assert [(e.loc, e.message) for e in actual] == [
+        (("data", "n", 1), "Integers must fit in 64 bits"),
+        (("data", "deep", "t\x00"), "Text must not contain NUL characters"),
+        (("data", "deep", "v"), "Numbers must be finite"),
+        (("data", "3"), "Keys must be text"),
+    ]
+    assert storable(value) is False
+    assert storable([1, [2, [float("nan")]]]) is False
+
+
+class _Odd(Specification[object]):
+    @override
+    def evaluate(self, candidate: object) -> bool | None:
+        return True
+
+
+def test_the_values_of_an_unknown_specification_node_cannot_be_listed() -> None:
+    with pytest.raises(TypeError, match="unsupported specification node"):
+        compared_values(_Odd())
