@@ -25,6 +25,7 @@ from creativeflow_shared.application import (
 from creativeflow_shared.domain import (
     AggregateRoot,
     AlreadyExistsError,
+    ConcurrencyConflictError,
     ForbiddenError,
     Identity,
     NotFoundError,
@@ -100,6 +101,29 @@ class NoteRowRepository(DataMapperRepository[Note, NoteId, NoteRow]):
 
     @override
     def to_domain(self, row: NoteRow) -> Note:
+        return Note(id=NoteId(row.id), tenant_id=row.tenant_id, title=row.title, rank=row.rank)
+
+
+class GlobalNoteRow(_Rows):
+    """Keyed by the id alone: ids are unique across tenants (ADR 0017 names the trade-off)."""
+
+    __tablename__ = "dm_g7_global_notes"
+    __table_args__ = (UniqueConstraint("tenant_id", "title"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int]
+
+
+class GlobalNoteRowRepository(DataMapperRepository[Note, NoteId, GlobalNoteRow]):
+    @override
+    def to_row(self, aggregate: Note) -> GlobalNoteRow:
+        return GlobalNoteRow(id=aggregate.id.value, title=aggregate.title, rank=aggregate.rank)
+
+    @override
+    def to_domain(self, row: GlobalNoteRow) -> Note:
         return Note(id=NoteId(row.id), tenant_id=row.tenant_id, title=row.title, rank=row.rank)
 
 
@@ -381,3 +405,123 @@ def test_g7_a_keyset_cursor_of_one_tenant_pages_only_the_other_tenants_own_aggre
         page = uow.repository(repository).page_after(cursor.next_cursor, order_by=by_rank)
 
     assert _ids(page.unwrap().items) <= _ids(notes[GLOBEX])
+
+
+def test_g7_every_read_of_a_tenant_hands_out_the_one_object_its_unit_of_work_tracks(
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
+) -> None:
+    """``get``, ``find``, ``page`` and ``page_after`` of one tenant share its identity map."""
+    by_rank = [NOTE.rank.asc()]
+    first = notes[ACME][0]
+
+    with _as(ACME), harness.open() as uow:
+        notes_ = uow.repository(repository)
+        loaded = notes_.get(first.id).unwrap()
+        found = notes_.find(order_by=by_rank)
+        paged = notes_.page(order_by=by_rank).items
+        keyset = notes_.page_after(order_by=by_rank).unwrap().items
+        again = notes_.get(first.id).unwrap()
+
+    assert found[0] is loaded
+    assert paged[0] is loaded
+    assert keyset[0] is loaded
+    assert again is loaded
+
+
+def test_g7_an_aggregate_a_tenant_removed_is_gone_from_its_every_read(
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
+) -> None:
+    by_rank = [NOTE.rank.asc()]
+    first, second = notes[ACME]
+
+    with _as(ACME), harness.open() as uow:
+        notes_ = uow.repository(repository)
+        notes_.remove(notes_.get(first.id).unwrap())
+        seen = [
+            _ids(notes_.find(order_by=by_rank)),
+            _ids(notes_.page(order_by=by_rank).items),
+            _ids(notes_.page_after(order_by=by_rank).unwrap().items),
+        ]
+        exists = notes_.exists(first.id)
+
+    assert seen == [{second.id}] * 3
+    assert exists is False
+
+
+def test_g7_two_writers_of_one_tenants_aggregate_conflict_as_anywhere(
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
+) -> None:
+    """Constraining writes by the tenant does not turn a lost race into a not-found."""
+    contested = notes[ACME][0]
+
+    with _as(ACME), harness.open() as first, harness.open() as second:
+        mine = first.repository(repository).get(contested.id).unwrap()
+        theirs = second.repository(repository).get(contested.id).unwrap()
+        mine.rank, theirs.rank = 7, 8
+        assert first.commit() == Success(None)
+        changed = second.commit()
+        second.rollback()
+        stale = second.repository(repository).get(contested.id).unwrap()
+    with _as(ACME), harness.open() as third:
+        third.repository(repository).remove(stale)
+        stale.rank = 9
+        second_uow_removal = third.commit()
+    with _as(ACME), harness.open() as fourth:
+        outdated = Note(id=contested.id, tenant_id=ACME, title="plan", rank=1, version=1)
+        fourth.repository(repository).remove(outdated)
+        removed = fourth.commit()
+
+    assert isinstance(changed, Failure)
+    assert isinstance(changed.failure(), ConcurrencyConflictError)
+    assert second_uow_removal == Success(None)
+    assert isinstance(removed, Failure)
+    assert isinstance(removed.failure(), NotFoundError)
+
+
+def test_g7_an_aggregate_whose_tenant_changes_after_its_removal_is_refused_on_commit(
+    harness: UnitOfWorkHarness, repository: _Notes, notes: dict[str, list[Note]]
+) -> None:
+    target = notes[ACME][0]
+
+    with _as(ACME), harness.open() as uow:
+        notes_ = uow.repository(repository)
+        loaded = notes_.get(target.id).unwrap()
+        notes_.remove(loaded)
+        loaded.tenant_id = GLOBEX
+        with pytest.raises(ForbiddenError):
+            uow.commit()
+    with _as(ACME), harness.open() as uow:
+        still = uow.repository(repository).exists(target.id)
+
+    assert still is True
+
+
+def test_g7_rows_keyed_by_the_id_alone_still_write_only_the_tenants_own_rows(
+    harness: UnitOfWorkHarness,
+) -> None:
+    """With a global key, a forged write is still not found; only ``add`` tells a taken id.
+
+    The documented trade-off of a key of the id alone (ADR 0017): the one answer that tells
+    another tenant's id from an unknown one is ``AlreadyExistsError`` on ``add``.
+    """
+    secret = _note(ACME, "plan", 1)
+    with _as(ACME), harness.open() as uow:
+        uow.repository(GlobalNoteRowRepository).add(secret)
+        assert uow.commit() == Success(None)
+
+    outcomes: list[Result[None, CommitError]] = []
+    for version in (0, 1, 2):
+        forged = Note(id=secret.id, tenant_id=GLOBEX, title="x", version=version)
+        with _as(GLOBEX), harness.open() as uow:
+            uow.repository(GlobalNoteRowRepository).remove(forged)
+            outcomes.append(uow.commit())
+    with _as(GLOBEX), harness.open() as uow:
+        uow.repository(GlobalNoteRowRepository).add(Note(id=secret.id, tenant_id=GLOBEX, title="y"))
+        added = uow.commit()
+    with _as(ACME), harness.open() as uow:
+        stored = uow.repository(GlobalNoteRowRepository).get(secret.id).unwrap()
+
+    assert [type(o.failure()) for o in outcomes if isinstance(o, Failure)] == [NotFoundError] * 3
+    assert isinstance(added, Failure)
+    assert isinstance(added.failure(), AlreadyExistsError)
+    assert (stored.tenant_id, stored.title, stored.version) == (ACME, "plan", 1)

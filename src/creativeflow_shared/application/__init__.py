@@ -26,14 +26,14 @@ from creativeflow_shared.application._message_bus import (
 )
 from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
 from creativeflow_shared.application._pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
     CursorPage,
     Page,
     decode_cursor,
     encode_cursor,
 )
 from creativeflow_shared.application._repository import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     Projection,
     RecordQuery,
     RecordStore,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from creativeflow_shared.application._pagination import DEFAULT_PAGE_SIZE
 from creativeflow_shared.domain import AggregateRoot
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class AsyncRepository(Generic[A, I]):
         *,
         order_by: Sequence[SortKey[A]] = (),
         offset: int = 0,
-        limit: int = 50,
+        limit: int = DEFAULT_PAGE_SIZE,
     ) -> Page[A]:
         """Return one offset page of matches with the total count."""
         return await self._run(
@@ -90,7 +91,7 @@ class AsyncRepository(Generic[A, I]):
         specification: Specification[A] | None = None,
         *,
         order_by: Sequence[SortKey[A]] = (),
-        limit: int = 50,
+        limit: int = DEFAULT_PAGE_SIZE,
     ) -> Result[CursorPage[A], InvalidInputError]:
         """Return the keyset page that follows ``cursor``.
 

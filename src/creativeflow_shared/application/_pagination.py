@@ -15,9 +15,21 @@ from creativeflow_shared.domain import InvalidInputError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["CursorPage", "Page", "decode_cursor", "encode_cursor"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "CursorPage",
+    "Page",
+    "decode_cursor",
+    "encode_cursor",
+]
 
 T = TypeVar("T")
+
+#: The number of items a page holds unless the caller asks for another.
+DEFAULT_PAGE_SIZE = 50
+#: The largest number of items one page may hold.
+MAX_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,8 @@ from typing_extensions import override
 
 from creativeflow_shared.application._context import current_context
 from creativeflow_shared.application._pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
     CursorPage,
     Page,
     decode_cursor,
@@ -64,8 +66,6 @@ if TYPE_CHECKING:
     from creativeflow_shared.application._unit_of_work import StoreProvider
 
 __all__ = [
-    "DEFAULT_PAGE_SIZE",
-    "MAX_PAGE_SIZE",
     "Projection",
     "RecordQuery",
     "RecordStore",
@@ -80,10 +80,6 @@ A = TypeVar("A", bound=AggregateRoot[Any])
 I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
 
 _TENANT_FIELD = "tenant_id"
-#: The number of items a page holds unless the caller asks for another.
-DEFAULT_PAGE_SIZE = 50
-#: The largest number of items one page may hold.
-MAX_PAGE_SIZE = 1000
 _INT64_MAX = 2**63 - 1
 
 
@@ -400,9 +396,10 @@ class Repository(ABC, Generic[A, I]):
                 return parsed
             after = parsed.unwrap()
         try:
-            query = self._query(specification, keys, limit=limit + 1)
+            query = self._query(specification, keys)
         except InvalidInputError as error:
             return Failure(error)
+        # One more than the page: whether it comes says whether another page follows.
         query = RecordQuery(
             query.specification, query.tenant_id, query.order_by, after, 0, limit + 1
         )

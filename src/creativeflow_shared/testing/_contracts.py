@@ -167,7 +167,7 @@ class RepositoryFacade(Protocol[A, I_contra]):
         *,
         order_by: Sequence[SortKey[A]] = (),
         offset: int = 0,
-        limit: int = 50,
+        limit: int = DEFAULT_PAGE_SIZE,
     ) -> Page[A]:
         """See ``Repository.page``."""
         ...
@@ -178,7 +178,7 @@ class RepositoryFacade(Protocol[A, I_contra]):
         specification: Specification[A] | None = None,
         *,
         order_by: Sequence[SortKey[A]] = (),
-        limit: int = 50,
+        limit: int = DEFAULT_PAGE_SIZE,
     ) -> Result[CursorPage[A], InvalidInputError]:
         """See ``Repository.page_after``."""
         ...
@@ -339,7 +339,7 @@ class _AsyncRepository(Generic[A, I]):
         *,
         order_by: Sequence[SortKey[A]] = (),
         offset: int = 0,
-        limit: int = 50,
+        limit: int = DEFAULT_PAGE_SIZE,
     ) -> Page[A]:
         page = self._repository.page(specification, order_by=order_by, offset=offset, limit=limit)
         return self._loop.run_until_complete(page)
@@ -350,7 +350,7 @@ class _AsyncRepository(Generic[A, I]):
         specification: Specification[A] | None = None,
         *,
         order_by: Sequence[SortKey[A]] = (),
-        limit: int = 50,
+        limit: int = DEFAULT_PAGE_SIZE,
     ) -> Result[CursorPage[A], InvalidInputError]:
         page = self._repository.page_after(cursor, specification, order_by=order_by, limit=limit)
         return self._loop.run_until_complete(page)

@@ -6,7 +6,7 @@ import asyncio
 
 from returns.result import Success
 
-from creativeflow_shared.application import DocumentRepository, project
+from creativeflow_shared.application import DEFAULT_PAGE_SIZE, DocumentRepository, project
 from creativeflow_shared.domain import AggregateRoot, Identity, where
 from creativeflow_shared.testing import AsyncInMemoryUnitOfWork, InMemoryDatabase
 
@@ -112,3 +112,18 @@ def test_add_and_remove_are_written_on_commit() -> None:
     asyncio.run(write())
 
     assert list(database.records[CrateRepository]) == [added.id.root]
+
+
+def test_pages_hold_the_default_page_size_unless_asked_otherwise() -> None:
+    database, crates = _database_with(*range(DEFAULT_PAGE_SIZE + 1))
+    by_weight = [where(Crate).weight.asc()]
+
+    async def read() -> tuple[int, int, int, int]:
+        async with AsyncInMemoryUnitOfWork(database) as uow:
+            repository = uow.repository(CrateRepository)
+            page = await repository.page(order_by=by_weight)
+            keyset = (await repository.page_after(order_by=by_weight)).unwrap()
+            return page.offset, page.limit, len(page.items), len(keyset.items)
+
+    assert asyncio.run(read()) == (0, DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZE)
+    assert len(crates) == DEFAULT_PAGE_SIZE + 1

@@ -21,7 +21,9 @@ from creativeflow_shared.application import (
     DocumentRepository,
     JsonKind,
     Projection,
+    ProjectionRequest,
     RequestContext,
+    encode_cursor,
     json_kind,
     paths_of,
     project,
@@ -31,6 +33,7 @@ from creativeflow_shared.domain import (
     AggregateRoot,
     AlreadyExistsError,
     ConcurrencyConflictError,
+    FieldError,
     ForbiddenError,
     Identity,
     InvalidInputError,
@@ -793,3 +796,83 @@ def test_a_projection_declared_nullable_is_refused_as_a_keyset_key_even_if_the_m
 ):
     with InMemoryUnitOfWork() as uow, pytest.raises(TypeError, match="rank may be None"):
         uow.repository(LooseRankRepository).page_after(order_by=[where(Job).rank.asc()])
+
+
+# -- bounds, messages and defaults --------------------------------------------------------------
+def _stocked(database: InMemoryDatabase, *names: str) -> None:
+    with InMemoryUnitOfWork(database) as uow:
+        for name in names:
+            uow.repository(JobRepository).add(_job(name))
+        assert uow.commit() == Success(None)
+
+
+def test_find_takes_any_limit_from_zero_to_the_largest_64_bit_integer() -> None:
+    database = InMemoryDatabase()
+    _stocked(database, "a", "b", "c")
+
+    with InMemoryUnitOfWork(database) as uow:
+        jobs = uow.repository(JobRepository)
+        sizes = [len(jobs.find(limit=limit)) for limit in (0, 1, 5000, 2**63 - 1)]
+        with pytest.raises(ValueError, match="limit"):
+            jobs.find(limit=2**63)
+        with pytest.raises(ValueError, match="limit"):
+            jobs.find(limit=-1)
+
+    assert sizes == [0, 1, 3, 3]
+
+
+def test_an_offset_may_be_as_large_as_the_largest_64_bit_integer() -> None:
+    database = InMemoryDatabase()
+    _stocked(database, "a")
+
+    with InMemoryUnitOfWork(database) as uow:
+        page = uow.repository(JobRepository).page(offset=2**63 - 1)
+
+    assert (page.items, page.total) == ((), 1)
+
+
+def test_the_values_an_in_comparison_refuses_are_located_at_the_attribute() -> None:
+    with InMemoryUnitOfWork() as uow, pytest.raises(InvalidInputError) as refused:
+        uow.repository(JobRepository).count(where(Job).name.in_(["fine", "nul\x00"]))
+
+    assert refused.value.message == "The specification compares unstorable values"
+    assert refused.value.field_errors == (
+        FieldError(("name",), "Text must not contain NUL characters", "unstorable"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("cursor", "message"),
+    [
+        pytest.param("garbage!", "The cursor is not valid", id="not a cursor"),
+        pytest.param(encode_cursor(["+rank", "x", str(JobId.new())]), "The cursor is not valid"),
+        pytest.param(encode_cursor(["+rank", 2**63, str(JobId.new())]), "The cursor is not valid"),
+        pytest.param(
+            encode_cursor(["-rank", 1, str(JobId.new())]),
+            "The cursor was written for another ordering",
+            id="another ordering",
+        ),
+    ],
+)
+def test_a_refused_cursor_says_why_at_the_cursor(cursor: str, message: str) -> None:
+    with InMemoryUnitOfWork() as uow:
+        refused = uow.repository(JobRepository).page_after(cursor, order_by=[where(Job).rank.asc()])
+
+    assert refused.failure().field_errors == (FieldError(("cursor",), message),)
+
+
+def test_a_projection_request_keeps_the_attribute_only_by_default() -> None:
+    assert project("rank") == ProjectionRequest("rank", None, unique=False, index=False)
+    assert project("rank", name="r", unique=True, index=True) == ProjectionRequest(
+        "rank", "r", unique=True, index=True
+    )
+
+
+def test_a_unique_projection_of_a_tenant_owned_aggregate_is_unique_per_tenant() -> None:
+    class UniqueNotes(DocumentRepository[Note, NoteId]):
+        projections = (project("text", unique=True),)
+
+    (text,) = UniqueNotes.projected
+
+    assert (text.unique, text.per_tenant, text.nullable) == (True, True, False)
+    assert UniqueNotes.ids_per_tenant is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 import pytest
@@ -340,3 +341,55 @@ def test_an_async_command_handler_raising_after_its_commit_still_releases_its_ev
 
     assert seen == ["noted:a", "echoed:a"]
     assert [m.event_type for m in database.outbox] == ["unit.bus.noted", "unit.bus.echoed"]
+
+
+def test_a_failing_handler_is_logged_with_its_name_the_event_and_the_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = MessageBus(InMemoryUnitOfWork)
+    event = Noted(text="a")
+
+    def refuse(event: Noted, uow: UnitOfWork, reason: str) -> None:
+        raise ValueError(reason)
+
+    named = functools.partial(refuse, reason="nope")  # a handler without a __qualname__
+    bus.subscribe(Noted, named)
+
+    with caplog.at_level(logging.ERROR, logger="creativeflow_shared.bus"):
+        bus.publish([event])
+
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        f"event handler {named!r} failed for event {event.event_id} (unit.bus.noted): "
+        "ValueError('nope')"
+    )
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], ValueError)
+
+
+def test_a_failure_whose_error_is_no_exception_reaches_the_hook_as_one() -> None:
+    reported: list[Exception] = []
+    bus = MessageBus(InMemoryUnitOfWork, on_error=lambda event, name, error: reported.append(error))
+    bus.subscribe(Noted, lambda event, uow: Failure("out of paper"))
+
+    bus.publish([Noted(text="a")])
+
+    (error,) = reported
+    assert isinstance(error, Exception)
+    assert error.args == ("out of paper",)
+
+
+def test_an_async_event_handler_returning_a_failure_is_reported() -> None:
+    reported: list[str] = []
+    bus = AsyncMessageBus(
+        AsyncInMemoryUnitOfWork,
+        on_error=lambda event, name, error: reported.append(str(error)),
+    )
+
+    async def refuse(event: Noted, uow: AsyncUnitOfWork) -> Result[None, KernelError]:
+        return Failure(KernelError("no"))
+
+    bus.subscribe(Noted, refuse)
+    asyncio.run(bus.publish([Noted(text="a")]))
+
+    assert reported == ["no"]

@@ -675,3 +675,22 @@ def test_when_the_commit_and_the_rollback_both_fail_the_caller_sees_the_commits_
     assert type(raised.value) is _CommitLostError
     assert uow.calls[:3] == ["begin", "commit", "rollback"]
     assert (box.version, [type(e) for e in box.pending_events]) == (0, [BoxFilled])
+
+
+def test_an_unchanged_aggregate_stays_unwritten_through_several_commits() -> None:
+    database = InMemoryDatabase()
+    box, other = _box("a"), _box("b")
+    _stored(database, box, other)
+
+    with InMemoryUnitOfWork(database) as uow:
+        repository = uow.repository(BoxRepository)
+        loaded = repository.get(box.id).unwrap()
+        repository.get(other.id).unwrap().fill(1)
+        first = uow.commit()
+        second = uow.commit()
+        third = uow.commit()
+
+    assert (first, second, third) == (Success(None),) * 3
+    assert loaded.version == 1
+    assert database.records[BoxRepository][box.id.root].version == 1
+    assert database.records[BoxRepository][other.id.root].version == 2

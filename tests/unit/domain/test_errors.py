@@ -25,7 +25,7 @@ from creativeflow_shared.domain import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, MutableMapping
+    from collections.abc import Callable, Mapping, MutableMapping
 
 
 class InsufficientCreditsError(BusinessRuleViolationError):
@@ -289,16 +289,22 @@ def test_concurrency_conflict_may_leave_the_expected_version_out() -> None:
 
 
 @pytest.mark.parametrize(
-    ("error", "message"),
+    ("make", "message"),
     [
-        (UnauthorizedError(), "Authentication is required"),
-        (UnauthorizedError("The session expired"), "The session expired"),
-        (ForbiddenError(), "This action is not allowed"),
-        (ForbiddenError("Only owners may delete"), "Only owners may delete"),
+        (UnauthorizedError, "Authentication is required"),
+        (lambda: UnauthorizedError("The session expired"), "The session expired"),
+        (ForbiddenError, "This action is not allowed"),
+        (lambda: ForbiddenError("Only owners may delete"), "Only owners may delete"),
     ],
 )
-def test_access_errors_have_a_safe_default_message(error: KernelError, message: str) -> None:
-    assert (error.message, dict(error.details)) == (message, {})
+def test_access_errors_have_a_safe_default_message(
+    make: Callable[[], KernelError], message: str
+) -> None:
+    # Built in the test, not when the parameters are collected, so that the test sees the
+    # constructor it is run against.
+    error = make()
+
+    assert (error.message, str(error), dict(error.details)) == (message, message, {})
 
 
 def test_unavailable_names_the_dependency_and_when_to_retry() -> None:

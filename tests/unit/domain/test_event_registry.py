@@ -641,3 +641,55 @@ def test_text_that_merely_mentions_nan_is_read_on_the_strict_path() -> None:
 
     assert registry.from_json(registry.to_json(event)) == Success(event)
     assert registry.from_json(registry.to_json(event).decode()) == Success(event)
+
+
+def test_every_registered_current_event_is_read_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = _registry(DraftCreated, DraftArchived, Measured)
+    events = [DraftCreated(name="a"), DraftArchived(), Measured(value=1.5)]
+
+    def refuse(data: object) -> object:
+        raise AssertionError(data)
+
+    monkeypatch.setattr(registry, "_read_envelope", refuse)
+
+    assert [registry.from_json(registry.to_json(e)) for e in events] == [Success(e) for e in events]
+
+
+def test_a_valid_payload_under_a_newer_schema_version_is_still_refused() -> None:
+    registry = _registry(DraftRetitled)
+    data = _wire("unit.registry.draft_retitled", 4, {"title": "Final", "language": "en"})
+
+    actual = registry.from_json(data).failure()
+
+    assert actual == UnknownEventTypeError(
+        "unit.registry.draft_retitled", "schema version 4 is newer than 3"
+    )
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity"])
+def test_json_bytes_holding_a_non_finite_constant_are_refused(constant: bytes) -> None:
+    registry = _registry(Measured)
+    data = (
+        b'{"event_type":"unit.registry.measured","schema_version":1,'
+        b'"payload":{"value":1.5,"raw":' + constant + b"}}"
+    )
+
+    assert isinstance(registry.from_json(data).failure(), InvalidInputError)
+    assert isinstance(registry.from_json(bytearray(data)).failure(), InvalidInputError)
+
+
+def test_an_upcaster_registered_with_the_decorator_upcasts_what_is_read() -> None:
+    registry = _registry(DraftRetitled)
+
+    @registry.upcaster("unit.registry.draft_retitled", from_version=1)
+    def rename(payload: dict[str, Any]) -> dict[str, Any]:
+        return {"title": payload["name"]}
+
+    registry.upcaster("unit.registry.draft_retitled", from_version=2)(_add_language)
+
+    actual = registry.from_json(_wire("unit.registry.draft_retitled", 1, {"name": "Old"}))
+
+    assert isinstance(actual.unwrap(), DraftRetitled)
+    assert actual.unwrap().model_dump(include={"title"}) == {"title": "Old"}

@@ -23,6 +23,7 @@ from creativeflow_shared.domain import (
     Slug,
     Specification,
     comparable,
+    comparable_type,
     where,
 )
 
@@ -594,3 +595,58 @@ def test_sort_keys_compare_hash_and_print_by_path_and_direction() -> None:
 def test_ordering_by_the_model_itself_is_refused() -> None:
     with pytest.raises(TypeError, match="Order by a field of the model"):
         _ORDER.asc()
+
+
+# -- the type values are compared as --------------------------------------------------------------
+class _Shade(enum.StrEnum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
+class _Mixed(enum.Enum):
+    ONE = 1
+    TWO = "two"
+
+
+class _ShadeId(Identity):
+    pass
+
+
+class _Point(BaseModel):
+    x: int
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        pytest.param(_ShadeId, uuid.UUID, id="an id: its UUID"),
+        pytest.param(Slug, str, id="a scalar value: what it wraps"),
+        pytest.param(_Shade, str, id="an enum: the type of its values"),
+        pytest.param(_Mixed, None, id="an enum of values of two types"),
+        pytest.param(Annotated[int, "meta"], int, id="annotated"),
+        pytest.param(int | None, int, id="optional (new union)"),
+        pytest.param(Optional[_ShadeId], uuid.UUID, id="optional (typing)"),  # noqa: UP045 (the typing spelling on purpose)
+        pytest.param(Annotated[_Shade | None, "meta"], str, id="annotated optional enum"),
+        pytest.param(int | str, None, id="a union of two types"),
+        pytest.param(int | str | None, None, id="an optional union of two types"),
+        pytest.param("text", None, id="not a type"),
+        pytest.param(_Point, _Point, id="a model: itself"),
+        pytest.param(bool, bool, id="a plain type: itself"),
+    ],
+)
+def test_the_type_an_annotation_is_compared_as(annotation: object, expected: object) -> None:
+    assert comparable_type(annotation) is expected
+
+
+class _Either(BaseModel):
+    choice: int | str
+    maybe: int | str | None = None
+
+
+def test_a_union_without_none_is_not_optional() -> None:
+    either = where(_Either)
+
+    assert (either.choice.optional, either.maybe.optional) == (False, True)
+    assert either.choice.asc().nullable is False
+    assert either.maybe.asc().nullable is True
+    assert either.choice.asc().descending is False

@@ -91,6 +91,7 @@ def test_constructing_an_invalid_slug_raises_a_validation_error() -> None:
         ("ﬁle №1", "file-no1"),
         ("a" * 100, "a" * 100),
         ("a " * 50, "-".join(["a"] * 50)),
+        ("snow☃man", "snow-man"),
     ],
 )
 def test_slug_from_text_folds_accents_and_turns_symbols_into_hyphens(

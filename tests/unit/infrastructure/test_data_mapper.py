@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from uuid import UUID
 
 import pytest
@@ -22,7 +22,6 @@ from creativeflow_shared.domain import (
     AggregateRoot,
     Identity,
     ValueObject,
-    comparable_type,
     where,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import DataMapperRepository
@@ -672,23 +671,6 @@ def test_a_column_of_the_compared_type_or_an_untold_one_is_accepted(
     _check_column_type(path, where(Door).follow((path,)).annotation, _column(column))
 
     assert _column(column).table is LooseDoorRow.__table__
-
-
-@pytest.mark.parametrize(
-    ("annotation", "expected"),
-    [
-        (ShelfId, UUID),
-        (_Status, str),
-        (_Mixed, None),
-        (Annotated[int, "meta"], int),
-        (int | None, int),
-        (int | str, None),
-        ("text", None),
-        (Size, Size),
-    ],
-)
-def test_the_compared_type_of_an_annotation(annotation: object, expected: object) -> None:
-    assert comparable_type(annotation) is expected
 
 
 def _column(attribute: object) -> Any:

@@ -72,11 +72,17 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
             def to_domain(self, row: JobRow) -> GenerationJob:
                 return GenerationJob(id=JobId(row.id), status=Status(row.status), ...)
 
-    The root row needs a single-column primary key holding the aggregate id, and an integer
-    ``version`` column (``version_column``) that the repository maintains: it sets it on the
-    row ``to_row`` returns, and on the aggregate ``to_domain`` returns. A tenant-owned
-    aggregate's row needs a ``tenant_id`` column (``tenant_column``, text or UUID), which the
-    repository also fills from the aggregate.
+    The root row needs a primary key of the aggregate id alone, or, for a tenant-owned
+    aggregate, of the tenant column and the id (ids unique within each tenant, so that adding
+    one never reveals that another tenant holds it), and an integer ``version`` column
+    (``version_column``) that the repository maintains: it sets it on the row ``to_row``
+    returns, and on the aggregate ``to_domain`` returns. A tenant-owned aggregate's row needs a
+    ``tenant_id`` column (``tenant_column``, text or UUID), which the repository fills with the
+    request context's tenant; every write of the row is constrained by that tenant.
+
+    Every row ``to_row`` returns is checked against its columns before any store sees it: a
+    value no store keeps (see ``storable``), an integer wider than its integer column or text
+    longer than its ``String(n)`` fails the commit with ``InvalidInputError``, on every adapter.
 
     Children of the aggregate are relationships of the root row declared with
     ``cascade="all, delete-orphan"`` (at any depth): they are loaded with the root (one
