@@ -35,8 +35,8 @@ from pydantic import (
 from creativeflow_shared.domain import DomainEvent, Email, Money, event_registry, utc_now, uuid7
 from creativeflow_shared.domain._currency import _MINOR_UNITS, _known, _upper
 from creativeflow_shared.domain._email import _check
-from creativeflow_shared.domain._money import _LIMIT
-from creativeflow_shared.domain._validators import refuse_float, to_utc
+from creativeflow_shared.domain._money import _EXACT, _LIMIT
+from creativeflow_shared.domain._validators import exact_decimal_input, to_utc
 
 from ._harness import Case, ProcessCase
 
@@ -61,7 +61,9 @@ class PlainMoney(BaseModel):
 
     currency: PlainCurrency
     amount: Annotated[
-        Decimal, BeforeValidator(refuse_float), Field(allow_inf_nan=False, gt=-_LIMIT, lt=_LIMIT)
+        Decimal,
+        BeforeValidator(exact_decimal_input),
+        Field(allow_inf_nan=False, gt=-_LIMIT, lt=_LIMIT),
     ]
 
     @field_validator("amount")
@@ -72,12 +74,12 @@ class PlainMoney(BaseModel):
         if not isinstance(currency, PlainCurrency):
             return amount
         minor_units = _MINOR_UNITS[currency.root]
-        quantum = Decimal(1).scaleb(-minor_units)
-        quantized = amount.quantize(quantum)
+        quantum = Decimal(1).scaleb(-minor_units, context=_EXACT)
+        quantized = amount.quantize(quantum, context=_EXACT)
         if quantized != amount:
             msg = f"{currency.root} amounts have at most {minor_units} decimal places"
             raise ValueError(msg)
-        return quantized
+        return quantized.copy_abs() if quantized.is_zero() else quantized
 
 
 class PlainEmail(

@@ -158,6 +158,10 @@ def test_a_non_finite_number_is_refused_by_the_model_and_by_every_adapter(
         stored = uow.repository(GaugeRepository).count()
 
     errors = [o.failure() for o in outcomes if isinstance(o, Failure)]
+    assert [e.message for e in errors] == [
+        "Gauge holds values no store keeps",
+        "An event holds values no store keeps",
+    ]
     assert [type(e) for e in errors] == [InvalidInputError, InvalidInputError]
     assert [e.field_errors[0].loc for e in errors if isinstance(e, InvalidInputError)] == [
         ("extra", "nested", 0),

@@ -23,6 +23,7 @@ from typing import (
     cast,
     get_args,
 )
+from uuid import UUID
 
 from pydantic import ValidationError
 from returns.result import Failure, Result, Success
@@ -81,6 +82,7 @@ I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
 
 _TENANT_FIELD = "tenant_id"
 _INT64_MAX = 2**63 - 1
+_IN_SNAPSHOT = frozenset({str, int, bool, float, UUID})
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +229,7 @@ class Repository(ABC, Generic[A, I]):
     _sortable_paths: ClassVar[frozenset[tuple[str, ...]]] = frozenset()
     _nullable_paths: ClassVar[frozenset[tuple[str, ...]]] = frozenset()
     _id_type: ClassVar[type | None] = None
+    _checked_columns: ClassVar[tuple[str, ...]] = ()
     _id_sort_key: ClassVar[SortKey[Any]]
 
     @override
@@ -253,6 +256,11 @@ class Repository(ABC, Generic[A, I]):
         cls.projected = cls._resolve_projections()
         cls._sortable_paths = frozenset(p.path for p in cls.projected)
         cls._nullable_paths = frozenset(p.path for p in cls.projected if p.nullable)
+        # Text, integers, bools and ids in columns are checked in the snapshot already; what
+        # the snapshot holds as text (decimals, datetimes) is checked in its column's form.
+        cls._checked_columns = tuple(
+            p.name for p in cls.projected if comparable_type(p.annotation) not in _IN_SNAPSHOT
+        )
 
     @classmethod
     @abstractmethod
@@ -535,14 +543,8 @@ class Repository(ABC, Generic[A, I]):
         self, aggregate: A, state: dict[str, Any], *, version: int, tenant: str | None
     ) -> StoredRecord | InvalidInputError:
         projections = {p.name: comparable(value_at(aggregate, p.path)) for p in self.projected}
-        problems = unstorable_fields(state)
-        reported = {problem.loc for problem in problems}
-        for projection in self.projected:
-            # Columns hold typed values (decimals, datetimes) the JSON snapshot holds as text.
-            if projection.path not in reported:
-                problems += unstorable_fields(projections[projection.name], *projection.path)
-        if problems:
-            return InvalidInputError(problems, f"{self.resource_name} holds values no store keeps")
+        if not storable(state) or not all(storable(projections[n]) for n in self._checked_columns):
+            return self._unstorable(state, projections)
         try:
             data = self.encode(aggregate, state, version=version)
         except InvalidInputError as error:  # the style's own check of what it stores
@@ -555,10 +557,23 @@ class Repository(ABC, Generic[A, I]):
             projections=projections,
         )
 
+    def _unstorable(
+        self, state: dict[str, Any], projections: dict[str, object]
+    ) -> InvalidInputError:
+        """Name every value of a snapshot and its columns that no store keeps."""
+        problems = unstorable_fields(state)
+        reported = {problem.loc for problem in problems}
+        for projection in self.projected:
+            if projection.path not in reported:
+                problems += unstorable_fields(projections[projection.name], *projection.path)
+        return InvalidInputError(problems, f"{self.resource_name} holds values no store keeps")
+
     def _holds_id(self, key: object) -> bool:
         """Whether ``key`` is an id of this repository's type that a store can hold."""
         kind = self._id_type
-        return (kind is None or isinstance(key, kind)) and storable(key)
+        if kind is not None and not isinstance(key, kind):
+            return False
+        return type(key) is UUID or storable(key)
 
     def _present(self, records: list[StoredRecord], tenant: str | None) -> list[StoredRecord]:
         # Loading a removed aggregate again would track it as loaded and cancel its removal.

@@ -136,6 +136,53 @@ def _walk(value: object, loc: tuple[str | int, ...], problems: list[FieldError])
         problems.append(FieldError(loc, problem, "unstorable"))
 
 
+def _clean_text(text: str) -> bool:
+    return "\x00" not in text and (text.isascii() or _text_problem(text) is None)
+
+
+def _clean_dict(mapping: dict[Any, Any]) -> bool:
+    # Text and integers, the commonest items, are checked without a call each.
+    for key, item in mapping.items():
+        if type(key) is not str or "\x00" in key or not (key.isascii() or _clean_text(key)):
+            return False
+        kind: Any = item.__class__
+        if kind is str:
+            if "\x00" in item or not (item.isascii() or _clean_text(item)):
+                return False
+        elif kind is int:
+            if not _INT_MIN <= item <= _INT_MAX:
+                return False
+        elif item is not None and kind is not bool and not _clean(item):
+            return False
+    return True
+
+
+def _clean(value: Any) -> bool:  # noqa: ANN401, PLR0911 (any value; one answer per kind)
+    """Whether every store keeps ``value``: the fast check, run on every commit.
+
+    It answers for the JSON-like values a snapshot holds without building anything (and
+    without ``cast``, which is a call); any other value goes through the full check.
+    ``unstorable_fields`` says where the problems are.
+    """
+    kind: Any = value.__class__
+    if kind is dict:
+        return _clean_dict(value)
+    if kind is str:
+        return _clean_text(value)
+    if kind is int:
+        return bool(_INT_MIN <= value <= _INT_MAX)
+    if kind is list or kind is tuple:
+        for item in value:  # noqa: SIM110 (a loop: all() over a generator is slower here)
+            if not _clean(item):
+                return False
+        return True
+    if value is None or kind is bool:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    return _problem(value) is None
+
+
 def unstorable_fields(value: object, *loc: str | int) -> list[FieldError]:
     """Return a field error for every part of ``value`` a store cannot keep (none: storable).
 
@@ -143,6 +190,8 @@ def unstorable_fields(value: object, *loc: str | int) -> list[FieldError]:
         >>> [(e.loc, e.message) for e in unstorable_fields({"n": 2**64, "ok": [1, "a"]})]
         [(('n',), 'Integers must fit in 64 bits')]
     """
+    if _clean(value):
+        return []
     problems: list[FieldError] = []
     _walk(value, loc, problems)
     return problems
@@ -155,7 +204,4 @@ def storable(value: object) -> bool:
         >>> storable("plain"), storable("nul\x00"), storable(2**63), storable(float("nan"))
         (True, False, False, False)
     """
-    kind = type(value)
-    if kind is dict or kind is list or kind is tuple:
-        return not unstorable_fields(value)
-    return _problem(value) is None
+    return _clean(value)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, cast
+from decimal import Decimal
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Literal,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+)
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 from pydantic_core import from_json, to_json
@@ -89,6 +100,7 @@ class EventRegistry:
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
         self._headers: dict[type[DomainEvent], bytes] = {}
         self._adapter: TypeAdapter[Any] | None = None
+        self._lenient = True  # until the adapter is built: whether a class reads NaN unchecked
         self._lock = threading.Lock()
 
     # -- registration -------------------------------------------------------------------------
@@ -208,13 +220,14 @@ class EventRegistry:
             ``InvalidInputError`` (``UnknownEventTypeError`` for unknown types or versions).
         """
         adapter = self._adapter or self._build_adapter()
-        # pydantic's JSON parser reads the non-standard NaN and Infinity constants; text that
-        # may hold them takes the strict path (a string that merely contains them is read
-        # there too, correctly, only more slowly).
+        # pydantic's JSON parser reads the non-standard NaN and Infinity constants, and a field
+        # it does not validate (``Any``, a plain model's float) keeps them. When a registered
+        # class has such a field, text that may hold them takes the strict path (a string that
+        # merely mentions them is read there too, correctly, only more slowly).
         if (
             adapter is not None
             and isinstance(data, str | bytes | bytearray)
-            and not _may_hold_constants(data)
+            and not (self._lenient and _may_hold_constants(data))
         ):
             try:
                 return Success(adapter.validator.validate_json(data).payload)
@@ -320,12 +333,52 @@ class EventRegistry:
             if self._adapter is not None or not self._classes:
                 return self._adapter
             envelopes = tuple(_envelope(event_class) for event_class in self._classes.values())
+            self._lenient = any(_reads_non_finite(c) for c in self._classes.values())
             if len(envelopes) == 1:
                 self._adapter = TypeAdapter(envelopes[0])
             else:
                 union = _annotated[_union[envelopes], Field(discriminator="event_type")]
                 self._adapter = TypeAdapter(union)
             return self._adapter
+
+
+def _reads_non_finite(  # noqa: PLR0911 (one answer per kind of annotation)
+    annotation: object, *, strict: bool = False, seen: frozenset[type] = frozenset()
+) -> bool:
+    """Whether a value of ``annotation`` may hold NaN or infinity after validation.
+
+    True for ``Any`` and ``object``, for containers whose items are not typed, for a float or
+    decimal in a model that allows non-finite numbers, and for what cannot be told (a forward
+    reference); false for a model, at any depth, whose numbers are all checked.
+    """
+    if annotation is Any:  # a class of its own since Python 3.11
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _reads_non_finite(get_args(annotation)[0], strict=strict, seen=seen)
+    if origin is Literal:
+        return False
+    if origin is not None:
+        members = [arg for arg in get_args(annotation) if arg is not Ellipsis]
+        return not members or any(
+            _reads_non_finite(member, strict=strict, seen=seen) for member in members
+        )
+    if not isinstance(annotation, type):
+        return annotation is not None  # ``Any``, a forward reference: cannot tell
+    if annotation in _UNTYPED_CONTAINERS or annotation is object:
+        return True
+    if issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False
+        own = annotation.model_config.get("allow_inf_nan", True) is False
+        return any(
+            _reads_non_finite(field.annotation, strict=own, seen=seen | {annotation})
+            for field in annotation.model_fields.values()
+        )
+    return issubclass(annotation, float | Decimal) and not strict
+
+
+_UNTYPED_CONTAINERS = frozenset({dict, list, tuple, set, frozenset})
 
 
 def _envelope(event_class: type[DomainEvent]) -> type[BaseModel]:

@@ -18,7 +18,7 @@ from typing_extensions import override
 
 from creativeflow_shared.domain._currency import Currency
 from creativeflow_shared.domain._errors import CurrencyMismatchError
-from creativeflow_shared.domain._validators import refuse_float, refuse_non_ascii_number
+from creativeflow_shared.domain._validators import exact_decimal_input
 from creativeflow_shared.domain._value_object import ValueObject
 
 __all__ = ["Money"]
@@ -56,8 +56,7 @@ class Money(ValueObject):
     currency: Currency
     amount: Annotated[
         Decimal,
-        BeforeValidator(refuse_float),
-        BeforeValidator(refuse_non_ascii_number),
+        BeforeValidator(exact_decimal_input),
         Field(allow_inf_nan=False, gt=-_LIMIT, lt=_LIMIT),
     ]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from creativeflow_shared.domain._validators import refuse_float
+from creativeflow_shared.domain._validators import exact_decimal_input
 from creativeflow_shared.domain._value_object import ScalarValue
 
 __all__ = ["Percentage"]
@@ -27,7 +27,7 @@ class Percentage(ScalarValue[Decimal]):
 
     root: Annotated[
         Decimal,
-        BeforeValidator(refuse_float),
+        BeforeValidator(exact_decimal_input),
         Field(ge=0, le=100, allow_inf_nan=False, max_digits=12),
     ]
 

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["refuse_float", "refuse_non_ascii_number", "to_utc"]
+__all__ = ["exact_decimal_input", "to_utc"]
 
 
-def refuse_float(value: object) -> object:
-    """Refuse binary floats and bools where an exact decimal is required.
+def exact_decimal_input(value: object) -> object:
+    """Refuse what is no exact decimal written as one: binary floats, bools, non-ASCII digits.
 
     Binary floats cannot hold most decimal fractions exactly; callers pass a decimal string, an
-    int or a ``Decimal``.
+    int or a ``Decimal``. Python's ``Decimal`` also reads Arabic-Indic, full-width and other
+    Unicode digits; an amount on the wire is written with ``0``-``9``, and anything else is
+    more likely a spoof than a number.
     """
     if isinstance(value, float | bool):
         msg = "Pass a decimal string, an int or a Decimal, not a float or bool"
         raise ValueError(msg)  # noqa: TRY004 (pydantic turns ValueError, not TypeError, into a field error)
-    return value
-
-
-def refuse_non_ascii_number(value: object) -> object:
-    """Refuse numbers written with other digits than ASCII ones.
-
-    Python's ``Decimal`` reads Arabic-Indic, full-width and other Unicode digits as numbers; an
-    amount on the wire is written with ``0``-``9``, and anything else is more likely a spoof
-    than a price.
-    """
     if isinstance(value, str) and not value.isascii():
         msg = "Write the number with the ASCII digits 0-9"
         raise ValueError(msg)

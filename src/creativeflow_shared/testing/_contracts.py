@@ -1478,6 +1478,11 @@ class RepositoryContract(_Contract):
                 results.append(uow.commit())
 
         assert all(_failed_with(result, NotFoundError) for result in results)
+        # Each names the aggregate it could not find, as a read of its id would.
+        missing = [r.failure() for r in results if isinstance(r, Failure)]
+        assert [getattr(error, "identifier", None) for error in missing] == [
+            str(ghost.id) for ghost in ghosts
+        ]
 
     def test_a_conflict_on_remove_names_the_version_the_remover_read(
         self, harness: UnitOfWorkHarness, repository_class: _Items

@@ -876,3 +876,35 @@ def test_a_unique_projection_of_a_tenant_owned_aggregate_is_unique_per_tenant() 
 
     assert (text.unique, text.per_tenant, text.nullable) == (True, True, False)
     assert UniqueNotes.ids_per_tenant is True
+
+
+class RankedNote(AggregateRoot[NoteId]):
+    tenant_id: str
+    rank: int
+
+
+class RankedNoteRepository(DocumentRepository[RankedNote, NoteId]):
+    projections = (project("rank"),)
+
+
+def test_keyset_pages_walk_only_the_tenants_own_aggregates_whatever_the_cursor() -> None:
+    database = InMemoryDatabase()
+    by_rank = [where(RankedNote).rank.asc()]
+    for tenant, ranks in (("t-1", (1, 3, 5)), ("t-2", (2, 4, 6))):
+        with use_context(_tenant(tenant)), InMemoryUnitOfWork(database) as uow:
+            for rank in ranks:
+                uow.repository(RankedNoteRepository).add(
+                    RankedNote(id=NoteId.new(), tenant_id=tenant, rank=rank)
+                )
+            assert uow.commit() == Success(None)
+
+    with use_context(_tenant("t-1")), InMemoryUnitOfWork(database) as uow:
+        first = uow.repository(RankedNoteRepository).page_after(order_by=by_rank, limit=1)
+        cursor = first.unwrap().next_cursor
+        rest = uow.repository(RankedNoteRepository).page_after(cursor, order_by=by_rank)
+    with use_context(_tenant("t-2")), InMemoryUnitOfWork(database) as uow:
+        handed_over = uow.repository(RankedNoteRepository).page_after(cursor, order_by=by_rank)
+
+    assert [n.rank for n in first.unwrap().items] == [1]
+    assert [n.rank for n in rest.unwrap().items] == [3, 5]
+    assert [n.rank for n in handed_over.unwrap().items] == [2, 4, 6]

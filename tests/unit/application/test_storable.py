@@ -108,3 +108,13 @@ class _Odd(Specification[object]):
 def test_the_values_of_an_unknown_specification_node_cannot_be_listed() -> None:
     with pytest.raises(TypeError, match="unsupported specification node"):
         compared_values(_Odd())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"nul\x00key": 1}, {3: "a key that is no text"}, {"lone \ud800": 1}, {"a": {"b\x00": 1}}],
+    ids=["NUL in a key", "a key of another type", "lone surrogate in a key", "a nested key"],
+)
+def test_keys_are_held_to_the_rule_for_text(value: dict[object, object]) -> None:
+    assert storable(value) is False
+    assert len(unstorable_fields(value)) == 1

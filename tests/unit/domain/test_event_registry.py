@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import pytest
+from pydantic import BaseModel, ConfigDict
 from returns.result import Success
 
 from creativeflow_shared.domain import (
@@ -18,6 +21,7 @@ from creativeflow_shared.domain import (
     UnknownEventTypeError,
     event_registry,
 )
+from creativeflow_shared.domain._event_registry import _reads_non_finite
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -693,3 +697,80 @@ def test_an_upcaster_registered_with_the_decorator_upcasts_what_is_read() -> Non
 
     assert isinstance(actual.unwrap(), DraftRetitled)
     assert actual.unwrap().model_dump(include={"title"}) == {"title": "Old"}
+
+
+def test_an_upcaster_without_a_qualified_name_is_named_by_its_repr() -> None:
+    registry = _registry(DraftRetitled)
+    upcaster = functools.partial(_crash)
+    registry.add_upcaster("unit.registry.draft_retitled", 2, upcaster)
+
+    actual = registry.from_payload("unit.registry.draft_retitled", 2, {"title": "Final"})
+
+    (error,) = actual.failure().field_errors
+    assert error.message.startswith(f"the upcaster {upcaster!r} from version 2 failed")
+
+
+def test_both_events_of_a_two_class_registry_are_read_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = _registry(DraftCreated, DraftArchived)
+    events = [DraftCreated(name="a"), DraftArchived()]
+
+    def refuse(data: object) -> object:
+        raise AssertionError(data)
+
+    monkeypatch.setattr(registry, "_read_envelope", refuse)
+
+    assert [registry.from_json(registry.to_json(e)) for e in events] == [Success(e) for e in events]
+
+
+class _PlainPoint(BaseModel):
+    x: float
+
+
+class _StrictPoint(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    x: float
+    back: _StrictPoint | None = None
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        pytest.param(Any, True, id="Any"),
+        pytest.param(object, True, id="object"),
+        pytest.param(dict, True, id="a bare dict"),
+        pytest.param(list[Any], True, id="a list of Any"),
+        pytest.param(dict[str, float], True, id="floats outside a checking model"),
+        pytest.param(_PlainPoint, True, id="a plain model's float"),
+        pytest.param("Later", True, id="a forward reference"),
+        pytest.param(Annotated[Decimal, "meta"], True, id="a bare decimal"),
+        pytest.param(_StrictPoint, False, id="a checking model, recursive"),
+        pytest.param(Measured, True, id="an event with an Any field"),
+        pytest.param(DraftRetitled, False, id="an event of text"),
+        pytest.param(Literal["a", "b"], False, id="a literal"),
+        pytest.param(tuple[int, ...], False, id="a tuple of ints"),
+        pytest.param(int | None, False, id="an optional int"),
+        pytest.param(None, False, id="None"),
+    ],
+)
+def test_which_annotations_read_non_finite_numbers_unchecked(
+    annotation: object, expected: bool
+) -> None:
+    assert _reads_non_finite(annotation) is expected
+
+
+def test_a_registry_whose_events_check_every_number_reads_text_mentioning_nan_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = _registry(DraftCreated)
+    event = DraftCreated(name="NaN and Infinity")
+
+    def refuse(data: object) -> object:
+        raise AssertionError(data)
+
+    registry.from_json(registry.to_json(event))  # builds the adapter
+    monkeypatch.setattr(registry, "_read_envelope", refuse)
+
+    assert registry.from_json(registry.to_json(event)) == Success(event)

@@ -327,7 +327,11 @@ def test_refuses_amounts_written_with_other_digits_than_ascii(amount: str) -> No
     actual = Money.create(amount=amount, currency="EUR")
 
     assert isinstance(actual, Failure)
-    assert actual.failure().field_errors[0].loc == ("amount",)
+    (error,) = actual.failure().field_errors
+    assert (error.loc, error.message) == (
+        ("amount",),
+        "Write the number with the ASCII digits 0-9",
+    )
 
 
 @pytest.mark.parametrize("amount", ["-0", "-0.00", Decimal("-0.000"), -0])

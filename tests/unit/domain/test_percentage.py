@@ -83,3 +83,12 @@ def test_equal_percentages_written_differently_are_equal() -> None:
 
 def test_a_percentage_serializes_to_its_decimal_text() -> None:
     assert Percentage(Decimal("12.5")).model_dump_json() == '"12.5"'
+
+
+@pytest.mark.parametrize(
+    "value", ["\u0665\u0660", "\uff15\uff10"], ids=["arabic-indic", "full-width"]
+)
+def test_refuses_a_percentage_written_with_other_digits_than_ascii(value: str) -> None:
+    (error,) = Percentage.create(value).failure().field_errors
+
+    assert error.message == "Write the number with the ASCII digits 0-9"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from uuid import UUID
 
 import pytest
+from returns.result import Failure
 from sqlalchemy import ForeignKey, Index, MetaData, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from typing_extensions import override
@@ -21,6 +23,7 @@ from creativeflow_shared.application import (
 from creativeflow_shared.domain import (
     AggregateRoot,
     Identity,
+    InvalidInputError,
     ValueObject,
     where,
 )
@@ -29,7 +32,11 @@ from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import (
     _check_column_type,
     is_data_mapper,
 )
-from creativeflow_shared.testing import InMemoryUnitOfWork
+from creativeflow_shared.testing import (
+    ContractItem,
+    ContractItemMapperRepository,
+    InMemoryUnitOfWork,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -675,3 +682,17 @@ def test_a_column_of_the_compared_type_or_an_untold_one_is_accepted(
 
 def _column(attribute: object) -> Any:
     return cast("Any", attribute).property.columns[0]
+
+
+def test_a_row_value_the_snapshot_keeps_as_text_is_checked_in_its_column() -> None:
+    """A decimal beyond every database's range is text in the snapshot, a number in its row."""
+    item = ContractItem.new("huge", parts=())
+    item.weight = Decimal("1e200000")
+
+    with InMemoryUnitOfWork() as uow:
+        uow.repository(ContractItemMapperRepository).add(item)
+        refused = uow.commit()
+
+    error = refused.failure() if isinstance(refused, Failure) else None
+    assert isinstance(error, InvalidInputError)
+    assert [e.loc for e in error.field_errors] == [("weight",)]

@@ -31,6 +31,7 @@ from creativeflow_shared.application import (
     StoredRecord,
     paths_of,
     set_version,
+    storable,
     unstorable_fields,
 )
 from creativeflow_shared.domain import (
@@ -349,10 +350,13 @@ def _unstorable_row(
         if key not in values:
             continue
         value = values[key]
-        problems += unstorable_fields(value, *loc, key)
-        if largest is not None and isinstance(value, int) and not -largest - 1 <= value <= largest:
+        if not storable(value):
+            problems += unstorable_fields(value, *loc, key)
+        elif (
+            largest is not None and isinstance(value, int) and not -largest - 1 <= value <= largest
+        ):
             problems.append(FieldError((*loc, key), "The integer is too large for its column"))
-        if length is not None and isinstance(value, str) and len(value) > length:
+        elif length is not None and isinstance(value, str) and len(value) > length:
             problems.append(FieldError((*loc, key), f"Text longer than {length} characters"))
     for relationship in owned_children(mapper, ancestors):
         children: Any = values.get(relationship.key)
