@@ -139,7 +139,7 @@ def cmd_mutate(env: Path, extra: list[str]) -> None:
     if CONSTRAINTS.exists():
         install[4:4] = ["--constraint", str(CONSTRAINTS)]
     _run(install)
-    quiet = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
+    quiet = {**os.environ, "HYPOTHESIS_PROFILE": "mutation", "CREATIVEFLOW_NO_DATABASES": "1"}
     _run(_tool(env, "mutmut", "run", *extra), env=quiet)
     _run(_tool(env, "mutmut", "export-cicd-stats"))
     stats = json.loads((ROOT / "mutants" / "mutmut-cicd-stats.json").read_text())

@@ -39,6 +39,39 @@ settings.register_profile(
 _PROFILE = os.environ.get("HYPOTHESIS_PROFILE")
 settings.load_profile(_PROFILE or ("ci" if os.environ.get("CI") == "true" else "default"))
 
+# Mutation testing tries mutants side by side, each in a test run of its own: tests that share a
+# database server or file would see each other's tables. `scripts/dev.py mutate` sets this
+# variable, and every test that asks for a database (directly, or through a backend named in
+# its id) is left out of those runs.
+_DATABASE_FIXTURES = frozenset(
+    {
+        "sqlite_engine",
+        "async_sqlite_engine",
+        "postgres_engine",
+        "async_postgres_engine",
+        "unit_engine",
+        "unit_postgres_engine",
+        "sqlite_tables",
+        "postgres_tables",
+    }
+)
+_DATABASE_BACKENDS = ("sqlite", "postgres")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the tests that need a database when ``CREATIVEFLOW_NO_DATABASES`` is set."""
+    if os.environ.get("CREATIVEFLOW_NO_DATABASES") != "1":
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        backend = any(name in item.nodeid.lower() for name in _DATABASE_BACKENDS)
+        (dropped if backend or names & _DATABASE_FIXTURES else kept).append(item)
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
+
+
 #: Every backend a unit of work runs on, as ``make_harness`` names them.
 BACKENDS = (
     "in-memory",

@@ -88,7 +88,9 @@ def _isort_style(names: list[str]) -> list[str]:
 
 _APPLICATION_API = [
     "DEFAULT_PAGE_SIZE",
+    "MAX_COMPARED_VALUES",
     "MAX_PAGE_SIZE",
+    "OUTBOX_NAME_MAX_LENGTH",
     "TENANT_ID_MAX_LENGTH",
     "AsyncMessageBus",
     "AsyncRepository",
@@ -132,7 +134,9 @@ _APPLICATION_ALIASES = {
     "CommitError",
     "DEFAULT_PAGE_SIZE",
     "ErrorHook",
+    "MAX_COMPARED_VALUES",
     "MAX_PAGE_SIZE",
+    "OUTBOX_NAME_MAX_LENGTH",
     "TENANT_ID_MAX_LENGTH",
     "WriteError",
 }

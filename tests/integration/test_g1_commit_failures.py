@@ -135,7 +135,7 @@ class _Faults:
         self._admin.dispose()
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async"], ids=["postgresql-sync", "postgresql-async"])
 def flavour(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

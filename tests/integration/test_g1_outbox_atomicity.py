@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from returns.result import Success
+from returns.result import Failure, Result, Success
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 
@@ -20,6 +20,7 @@ from creativeflow_shared.testing import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from creativeflow_shared.application import CommitError
     from creativeflow_shared.testing import UnitOfWorkHarness
 
 SQL_BACKENDS = ["sqlite", "sqlite-async", "postgresql", "postgresql-async"]
@@ -69,32 +70,38 @@ def test_g1_outbox_rows_commit_with_the_aggregate_and_vanish_on_rollback(
     assert actual == [(str(committed.id), 1, 1)]
 
 
-def _commit_a_change_whose_outbox_row_fails(harness: UnitOfWorkHarness, item: ContractItem) -> None:
-    # The aggregate's row is updated first; the outbox insert then fails on a duplicate event
-    # id, so the only way the aggregate stays unchanged is a rollback of the one transaction.
+def _commit_a_change_whose_outbox_row_fails(
+    harness: UnitOfWorkHarness, item: ContractItem, stored_event: ContractItemChanged
+) -> Result[None, CommitError]:
+    # The aggregate's row is updated first; the outbox insert then fails on the id of an
+    # event stored by an earlier commit, so the only way the aggregate stays unchanged is a
+    # rollback of the one transaction.
     with harness.open() as uow:
         loaded = uow.repository(ContractItemRepository).get(item.id).unwrap()
         loaded.rerank(2)
-        loaded.record(loaded.pending_events[0])
-        uow.commit()
+        uow.record(stored_event)
+        return uow.commit()
 
 
 def test_g1_an_aggregate_change_is_undone_when_its_outbox_row_cannot_be_written(
     harness: UnitOfWorkHarness,
 ) -> None:
     item = ContractItem.new("contested", rank=1)
+    stored_event = ContractItemChanged(rank=0)
     with harness.open() as uow:
         uow.repository(ContractItemRepository).add(item)
+        uow.record(stored_event)
         assert uow.commit() == Success(None)
 
-    with pytest.raises(AlreadyExistsError) as raised:
-        _commit_a_change_whose_outbox_row_fails(harness, item)
+    failed = _commit_a_change_whose_outbox_row_fails(harness, item, stored_event)
 
-    assert isinstance(raised.value.__cause__, DBAPIError)
+    error = failed.failure() if isinstance(failed, Failure) else None
+    assert isinstance(error, AlreadyExistsError)
+    assert isinstance(error.__cause__, DBAPIError)
     stored = _stored(harness, item)
     assert stored is not None
     assert (stored.rank, stored.version) == (1, 1)
-    assert harness.outbox_messages() == []
+    assert [m.id for m in harness.outbox_messages()] == [stored_event.event_id]
 
 
 def test_g1_an_event_only_unit_of_work_writes_its_rows(harness: UnitOfWorkHarness) -> None:

@@ -24,7 +24,11 @@ from creativeflow_shared.application._message_bus import (
     ErrorHook,
     MessageBus,
 )
-from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
+from creativeflow_shared.application._outbox import (
+    OUTBOX_NAME_MAX_LENGTH,
+    OutboxMessage,
+    OutboxStore,
+)
 from creativeflow_shared.application._pagination import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -34,6 +38,7 @@ from creativeflow_shared.application._pagination import (
     encode_cursor,
 )
 from creativeflow_shared.application._repository import (
+    MAX_COMPARED_VALUES,
     Projection,
     RecordQuery,
     RecordStore,
@@ -54,7 +59,9 @@ from creativeflow_shared.application._unit_of_work import (
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "MAX_COMPARED_VALUES",
     "MAX_PAGE_SIZE",
+    "OUTBOX_NAME_MAX_LENGTH",
     "TENANT_ID_MAX_LENGTH",
     "AsyncMessageBus",
     "AsyncRepository",

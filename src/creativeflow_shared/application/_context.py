@@ -33,7 +33,8 @@ class RequestContext:
     Raises:
         ValueError: If ``tenant_id`` is empty, longer than ``TENANT_ID_MAX_LENGTH``
             characters, or holds a NUL character or a lone surrogate: such a tenant could be
-            stored on one adapter and not on another.
+            stored on one adapter and not on another; or if another fact holds a NUL
+            character or a lone surrogate (they travel in the headers of outbox rows).
 
     Examples:
         >>> context = RequestContext.new(tenant_id="t-1")
@@ -65,15 +66,20 @@ class RequestContext:
         )
 
     def __post_init__(self) -> None:
-        """Refuse a tenant id that not every store can keep."""
+        """Refuse a tenant id, or any other fact, that not every store can keep."""
         tenant = self.tenant_id
-        if tenant is None:
-            return
-        if not 1 <= len(tenant) <= TENANT_ID_MAX_LENGTH or not storable(tenant):
+        if tenant is not None and (
+            not 1 <= len(tenant) <= TENANT_ID_MAX_LENGTH or not storable(tenant)
+        ):
             msg = (
                 f"a tenant id is 1 to {TENANT_ID_MAX_LENGTH} characters of valid text "
                 "without NUL characters"
             )
+            raise ValueError(msg)
+        # Each travels in the headers of every outbox row the request's commits write.
+        facts = (self.correlation_id, self.causation_id, self.actor_id, self.traceparent)
+        if not storable(facts):
+            msg = "the facts of a request context are valid text without NUL characters"
             raise ValueError(msg)
 
     def caused_by(self, message_id: str) -> RequestContext:

@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
     from creativeflow_shared.domain import DomainEvent
 
-__all__ = ["OutboxMessage", "OutboxStore"]
+__all__ = ["OUTBOX_NAME_MAX_LENGTH", "OutboxMessage", "OutboxStore"]
+
+#: The longest aggregate type, aggregate id and event type an outbox row keeps.
+OUTBOX_NAME_MAX_LENGTH = 255
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,5 +85,9 @@ class OutboxStore(Protocol):
     """The port a unit of work writes outbox messages through (inside its transaction)."""
 
     def append(self, messages: Sequence[OutboxMessage]) -> None:
-        """Store ``messages`` in the current transaction."""
+        """Store ``messages`` in the current transaction.
+
+        Raises:
+            AlreadyExistsError: If a message id is stored already (an event committed twice).
+        """
         ...

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from creativeflow_shared.application._unit_of_work import StoreProvider
 
 __all__ = [
+    "MAX_COMPARED_VALUES",
     "Projection",
     "RecordQuery",
     "RecordStore",
@@ -82,7 +83,9 @@ I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
 
 _TENANT_FIELD = "tenant_id"
 _INT64_MAX = 2**63 - 1
-_IN_SNAPSHOT = frozenset({str, int, bool, float, UUID})
+#: The most values one specification may compare with (the members of its ``IN`` lists
+#: included): a statement holds 65,535 parameters at most on PostgreSQL.
+MAX_COMPARED_VALUES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +232,6 @@ class Repository(ABC, Generic[A, I]):
     _sortable_paths: ClassVar[frozenset[tuple[str, ...]]] = frozenset()
     _nullable_paths: ClassVar[frozenset[tuple[str, ...]]] = frozenset()
     _id_type: ClassVar[type | None] = None
-    _checked_columns: ClassVar[tuple[str, ...]] = ()
     _id_sort_key: ClassVar[SortKey[Any]]
 
     @override
@@ -256,11 +258,6 @@ class Repository(ABC, Generic[A, I]):
         cls.projected = cls._resolve_projections()
         cls._sortable_paths = frozenset(p.path for p in cls.projected)
         cls._nullable_paths = frozenset(p.path for p in cls.projected if p.nullable)
-        # Text, integers, bools and ids in columns are checked in the snapshot already; what
-        # the snapshot holds as text (decimals, datetimes) is checked in its column's form.
-        cls._checked_columns = tuple(
-            p.name for p in cls.projected if comparable_type(p.annotation) not in _IN_SNAPSHOT
-        )
 
     @classmethod
     @abstractmethod
@@ -303,12 +300,14 @@ class Repository(ABC, Generic[A, I]):
         """
         tenant = self._tenant_filter()
         key = comparable(id_)
+        # An id of another type, or one no store can hold, names nothing (and would make a
+        # driver raise): not found, on every adapter.
+        if not self._holds_id(key):
+            return Failure(NotFoundError(self.resource_name, id_))
         tracked = self._tracker.tracked(type(self), (tenant, key))
         if tracked is not None:
             return Success(cast("A", tracked))
-        # An id of another type, or one no store can hold, names nothing (and would make a
-        # driver raise): not found, on every adapter.
-        record = self._store.get(key, tenant) if self._holds_id(key) else None
+        record = self._store.get(key, tenant)
         # Removed in this unit of work: gone for it, even before the commit deletes the row.
         if record is None or self._tracker.is_removed(type(self), (tenant, record.id)):
             return Failure(NotFoundError(self.resource_name, id_))
@@ -329,7 +328,7 @@ class Repository(ABC, Generic[A, I]):
 
         Raises:
             InvalidInputError: If the specification compares with a value no store can hold
-                (see ``storable``).
+                (see ``storable``), or with more than ``MAX_COMPARED_VALUES`` values.
             ValueError: If ``limit`` is negative.
         """
         if limit is not None:
@@ -342,7 +341,8 @@ class Repository(ABC, Generic[A, I]):
         """Return how many aggregates satisfy ``specification``.
 
         Raises:
-            InvalidInputError: If the specification compares with a value no store can hold.
+            InvalidInputError: If the specification compares with a value no store can hold,
+                or with more than ``MAX_COMPARED_VALUES`` values.
         """
         return self._store.count(self._query(specification, ()))
 
@@ -357,7 +357,8 @@ class Repository(ABC, Generic[A, I]):
         """Return one offset page of matches with the total count.
 
         Raises:
-            InvalidInputError: If the specification compares with a value no store can hold.
+            InvalidInputError: If the specification compares with a value no store can hold,
+                or with more than ``MAX_COMPARED_VALUES`` values.
             ValueError: If ``offset`` is negative (or beyond 64 bits) or ``limit`` is not
                 between 1 and ``MAX_PAGE_SIZE``.
         """
@@ -384,7 +385,8 @@ class Repository(ABC, Generic[A, I]):
         Returns:
             ``Success`` with the page, or ``Failure`` with ``InvalidInputError`` when the
             cursor was not written by this repository for this ordering, or the
-            specification compares with a value no store can hold.
+            specification compares with a value no store can hold (or with more than
+            ``MAX_COMPARED_VALUES`` values).
 
         Raises:
             TypeError: If a sort key may be ``None`` (keyset pages need non-null keys).
@@ -543,8 +545,9 @@ class Repository(ABC, Generic[A, I]):
         self, aggregate: A, state: dict[str, Any], *, version: int, tenant: str | None
     ) -> StoredRecord | InvalidInputError:
         projections = {p.name: comparable(value_at(aggregate, p.path)) for p in self.projected}
-        if not storable(state) or not all(storable(projections[n]) for n in self._checked_columns):
-            return self._unstorable(state, projections)
+        refused = self._refuse_unstorable(state, projections)
+        if refused is not None:
+            return refused
         try:
             data = self.encode(aggregate, state, version=version)
         except InvalidInputError as error:  # the style's own check of what it stores
@@ -557,10 +560,21 @@ class Repository(ABC, Generic[A, I]):
             projections=projections,
         )
 
-    def _unstorable(
+    def _refuse_unstorable(
         self, state: dict[str, Any], projections: dict[str, object]
-    ) -> InvalidInputError:
-        """Name every value of a snapshot and its columns that no store keeps."""
+    ) -> InvalidInputError | None:
+        """Name every value of the stored form no store keeps (``None``: all are kept).
+
+        This is the document style's stored form: the snapshot, and its columns (which hold
+        typed values, decimals and datetimes, that the snapshot holds as text). A style that
+        stores something else checks it in ``encode``.
+        """
+        if storable(state):
+            for value in projections.values():
+                if not storable(value):
+                    break
+            else:
+                return None
         problems = unstorable_fields(state)
         reported = {problem.loc for problem in problems}
         for projection in self.projected:
@@ -573,6 +587,8 @@ class Repository(ABC, Generic[A, I]):
         kind = self._id_type
         if kind is not None and not isinstance(key, kind):
             return False
+        if type(key) is bool and kind is not bool:
+            return False  # True is an int in Python, not an id a database compares as one
         return type(key) is UUID or storable(key)
 
     def _present(self, records: list[StoredRecord], tenant: str | None) -> list[StoredRecord]:
@@ -614,10 +630,12 @@ class Repository(ABC, Generic[A, I]):
     ) -> RecordQuery:
         if specification is not None:
             self._check_queryable(specification)
+            compared = compared_values(specification)
+            if len(compared) > MAX_COMPARED_VALUES:
+                msg = f"A specification compares {MAX_COMPARED_VALUES} values at most"
+                raise InvalidInputError.single(msg, error_type="too_long")
             problems = [
-                problem
-                for path, value in compared_values(specification)
-                for problem in unstorable_fields(value, *path)
+                problem for path, value in compared for problem in unstorable_fields(value, *path)
             ]
             if problems:
                 raise InvalidInputError(problems, "The specification compares unstorable values")

@@ -16,13 +16,18 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, TypeVar, cast
 from returns.result import Failure, Result, Success
 
 from creativeflow_shared.application._context import current_context
-from creativeflow_shared.application._outbox import OutboxMessage, OutboxStore
+from creativeflow_shared.application._outbox import (
+    OUTBOX_NAME_MAX_LENGTH,
+    OutboxMessage,
+    OutboxStore,
+)
 from creativeflow_shared.application._repository import RecordStore, Repository
-from creativeflow_shared.application._storable import unstorable_fields
+from creativeflow_shared.application._storable import storable, unstorable_fields
 from creativeflow_shared.application._tracking import State, TrackedAggregate, Tracker
 from creativeflow_shared.domain import (
     AlreadyExistsError,
     ConcurrencyConflictError,
+    FieldError,
     InvalidInputError,
     NotFoundError,
 )
@@ -270,15 +275,44 @@ class UnitOfWork(ABC):
             released.events += events
         messages += (OutboxMessage.from_event(e, context=context) for e in free)
         released.events += free
-        problems = [
-            problem
-            for index, message in enumerate(messages)
-            for problem in unstorable_fields(message.payload, "events", index, "payload")
-        ]
-        if problems:
-            return Failure(InvalidInputError(problems, "An event holds values no store keeps"))
-        self._provider().outbox_store().append(messages)
+        refused = _refuse_messages(messages)
+        if refused is not None:
+            return Failure(refused)
+        try:
+            self._provider().outbox_store().append(messages)
+        except AlreadyExistsError as error:  # an event committed before, in another commit
+            return Failure(error)
         return Success(released)
+
+
+def _refuse_messages(
+    messages: list[OutboxMessage],
+) -> InvalidInputError | AlreadyExistsError | None:
+    """Refuse outbox messages that not every store keeps, or that repeat an event.
+
+    Every store answers alike: an event recorded twice in one commit is already there;
+    a payload or header no store keeps, or a name longer than an outbox row holds, is invalid.
+    """
+    seen: set[object] = set()
+    for message in messages:
+        if message.id in seen:
+            return AlreadyExistsError("outbox message", message.id)
+        seen.add(message.id)
+    problems: list[FieldError] = []
+    for index, message in enumerate(messages):
+        if not storable(message.payload) or not storable(message.headers):
+            problems += unstorable_fields(message.payload, "events", index, "payload")
+            problems += unstorable_fields(message.headers, "events", index, "headers")
+        names = (message.aggregate_type, message.aggregate_id, message.event_type)
+        if max(map(len, names)) > OUTBOX_NAME_MAX_LENGTH:
+            msg = (
+                "Aggregate types, aggregate ids and event types hold "
+                f"{OUTBOX_NAME_MAX_LENGTH} characters at most"
+            )
+            problems.append(FieldError(("events", index), msg, "string_too_long"))
+    if problems:
+        return InvalidInputError(problems, "An event holds values no store keeps")
+    return None
 
 
 @dataclass(slots=True)

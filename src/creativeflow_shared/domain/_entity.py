@@ -40,6 +40,10 @@ class Entity(BaseModel, Generic[IdT], metaclass=EntityModelMetaclass):
         defer_build=True,
         allow_inf_nan=False,
         ser_json_inf_nan="constants",
+        # Bytes are base64 in JSON: as UTF-8 text (pydantic's default) any byte string that is
+        # not valid UTF-8 could not even be snapshot.
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
     )
 
     id: IdT = Field(frozen=True)

@@ -51,6 +51,8 @@ class DomainEvent(BaseModel, metaclass=FrozenModelMetaclass):
         defer_build=True,
         allow_inf_nan=False,
         ser_json_inf_nan="constants",
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
     )
 
     event_type: ClassVar[str] = "DomainEvent"

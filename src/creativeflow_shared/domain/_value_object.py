@@ -41,6 +41,8 @@ class ValueObject(BaseModel, metaclass=FrozenModelMetaclass):  # noqa: PLW1641 (
         defer_build=True,
         allow_inf_nan=False,
         ser_json_inf_nan="constants",
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
     )
 
     @classmethod
@@ -85,7 +87,12 @@ class ScalarValue(RootModel[T], metaclass=FrozenRootModelMetaclass):
     """
 
     model_config = ConfigDict(
-        frozen=True, defer_build=True, allow_inf_nan=False, ser_json_inf_nan="constants"
+        frozen=True,
+        defer_build=True,
+        allow_inf_nan=False,
+        ser_json_inf_nan="constants",
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
     )
 
     @classmethod

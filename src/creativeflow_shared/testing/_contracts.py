@@ -1047,6 +1047,8 @@ class RepositoryContract(_Contract):
             pytest.param(2**64, id="int beyond 64 bits"),
             pytest.param(str(uuid.uuid4()), id="id as text"),
             pytest.param(None, id="none"),
+            pytest.param(True, id="a bool"),
+            pytest.param(["x"], id="unhashable"),
         ],
     )
     def test_an_id_no_store_holds_is_not_found(

@@ -230,14 +230,21 @@ class _Stores:
         return InMemoryRecordStore(self._database, self._transaction, repository)
 
     def outbox_store(self) -> OutboxStore:
-        return _OutboxStore(self._transaction)
+        return _OutboxStore(self._database, self._transaction)
 
 
 class _OutboxStore:
-    def __init__(self, transaction: _Transaction) -> None:
+    def __init__(self, database: InMemoryDatabase, transaction: _Transaction) -> None:
+        self._database = database
         self._transaction = transaction
 
     def append(self, messages: Sequence[OutboxMessage]) -> None:
+        # The outbox table's primary key is the event id: a stored one cannot come twice.
+        stored = {m.id for m in self._database.outbox} | {m.id for m in self._transaction.outbox}
+        for message in messages:
+            if message.id in stored:
+                resource = "outbox message"
+                raise AlreadyExistsError(resource, message.id)
         self._transaction.outbox.extend(messages)
 
 

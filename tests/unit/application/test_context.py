@@ -108,3 +108,12 @@ def test_the_longest_tenant_id_is_accepted() -> None:
     tenant = "t" * TENANT_ID_MAX_LENGTH
 
     assert RequestContext.new(tenant_id=tenant).tenant_id == tenant
+
+
+@pytest.mark.parametrize("field", ["correlation_id", "causation_id", "actor_id", "traceparent"])
+@pytest.mark.parametrize("poison", ["nul\x00", "lone \ud800"], ids=["NUL", "lone surrogate"])
+def test_a_fact_not_every_store_keeps_is_refused(field: str, poison: str) -> None:
+    facts = {"correlation_id": "c-1", field: poison}
+
+    with pytest.raises(ValueError, match="facts of a request context"):
+        RequestContext(**facts)

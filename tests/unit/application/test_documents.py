@@ -845,8 +845,16 @@ def test_the_values_an_in_comparison_refuses_are_located_at_the_attribute() -> N
     ("cursor", "message"),
     [
         pytest.param("garbage!", "The cursor is not valid", id="not a cursor"),
-        pytest.param(encode_cursor(["+rank", "x", str(JobId.new())]), "The cursor is not valid"),
-        pytest.param(encode_cursor(["+rank", 2**63, str(JobId.new())]), "The cursor is not valid"),
+        pytest.param(
+            encode_cursor(["+rank", "x", str(JobId.new())]),
+            "The cursor is not valid",
+            id="a value of another type",
+        ),
+        pytest.param(
+            encode_cursor(["+rank", 2**63, str(JobId.new())]),
+            "The cursor is not valid",
+            id="a value beyond 64 bits",
+        ),
         pytest.param(
             encode_cursor(["-rank", 1, str(JobId.new())]),
             "The cursor was written for another ordering",

@@ -52,6 +52,9 @@ _AWARE_MIN = dt.datetime.min.replace(tzinfo=dt.timezone(dt.timedelta(hours=5)))
         [1, "a", {"b": [None]}],
         (1, 2),
         {},
+        b"bytes \x00",  # not the rule's business: the store given them decides
+        dt.timedelta(days=1),
+        object(),
     ],
     ids=repr,
 )
@@ -74,8 +77,6 @@ def test_values_every_store_keeps(value: object) -> None:
         (Decimal("1e131072"), "The decimal has more digits than a store keeps"),
         (Decimal("1e-16384"), "The decimal has more digits than a store keeps"),
         (_AWARE_MIN, "The date and time is out of range in UTC"),
-        (object(), "A store cannot keep a value of type object"),
-        (b"bytes", "A store cannot keep a value of type bytes"),
     ],
     ids=repr,
 )

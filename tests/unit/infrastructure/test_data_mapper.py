@@ -696,3 +696,25 @@ def test_a_row_value_the_snapshot_keeps_as_text_is_checked_in_its_column() -> No
     error = refused.failure() if isinstance(refused, Failure) else None
     assert isinstance(error, InvalidInputError)
     assert [e.loc for e in error.field_errors] == [("weight",)]
+
+
+class NumberedCrateRow(Base):
+    __tablename__ = "dm_def_numbered_crates"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    tenant_id: Mapped[int]
+    label: Mapped[str]
+
+
+def test_a_tenant_column_of_other_values_than_text_or_uuids_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"NumberedCrateRow.tenant_id must hold text or UUIDs"):
+
+        class Refused(DataMapperRepository[Crate, CrateId, NumberedCrateRow]):  # pyright: ignore[reportUnusedClass]
+            @override
+            def to_row(self, aggregate: Crate) -> NumberedCrateRow:
+                raise NotImplementedError
+
+            @override
+            def to_domain(self, row: NumberedCrateRow) -> Crate:
+                raise NotImplementedError

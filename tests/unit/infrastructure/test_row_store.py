@@ -18,7 +18,9 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
+    LargeBinary,
     MetaData,
+    Numeric,
     String,
     func,
     insert,
@@ -32,6 +34,7 @@ from sqlalchemy.types import UserDefinedType
 from typing_extensions import override
 
 from creativeflow_shared.application import (
+    CursorPage,
     DocumentRepository,
     Projection,
     RecordQuery,
@@ -354,6 +357,132 @@ class OddRepository(Repository[Shelf, ShelfId]):
     @override
     def _check_queryable(self, specification: Specification[Any]) -> None:
         return None
+
+
+# -- aggregates whose children are entities with keys of their own, and an integer id ------------
+class OrderId(Identity):
+    """The id of an order."""
+
+
+class Tag(ValueObject):
+    tag_id: UUID
+    text: str
+
+
+class Line(ValueObject):
+    line_id: UUID
+    text: str
+    tags: tuple[Tag, ...] = ()
+
+
+class Order(AggregateRoot[OrderId]):
+    tenant_id: str
+    lines: tuple[Line, ...] = ()
+
+
+class OrderRow(Base):
+    __tablename__ = "dm_unit_orders"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    lines: Mapped[list[OrderLineRow]] = relationship(cascade="all, delete-orphan")
+
+
+class OrderLineRow(Base):
+    """A child keyed by its own id alone, as entity children often are."""
+
+    __tablename__ = "dm_unit_order_lines"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "order_id"], ["dm_unit_orders.tenant_id", "dm_unit_orders.id"]
+        ),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[UUID]
+    text: Mapped[str] = mapped_column(String(64))
+    tags: Mapped[list[OrderTagRow]] = relationship(cascade="all, delete-orphan")
+
+
+class OrderTagRow(Base):
+    """A grandchild of an order, keyed by its own id alone too."""
+
+    __tablename__ = "dm_unit_order_tags"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    line_id: Mapped[UUID] = mapped_column(ForeignKey("dm_unit_order_lines.id"))
+    text: Mapped[str] = mapped_column(String(64))
+
+
+class OrderRepository(DataMapperRepository[Order, OrderId, OrderRow]):
+    @override
+    def to_row(self, aggregate: Order) -> OrderRow:
+        return OrderRow(
+            id=aggregate.id.value,
+            lines=[
+                OrderLineRow(
+                    id=line.line_id,
+                    tenant_id=aggregate.tenant_id,
+                    order_id=aggregate.id.value,
+                    text=line.text,
+                    tags=[
+                        OrderTagRow(id=tag.tag_id, line_id=line.line_id, text=tag.text)
+                        for tag in line.tags
+                    ],
+                )
+                for line in aggregate.lines
+            ],
+        )
+
+    @override
+    def to_domain(self, row: OrderRow) -> Order:
+        lines = tuple(
+            Line(
+                line_id=line.id,
+                text=line.text,
+                tags=tuple(Tag(tag_id=tag.id, text=tag.text) for tag in line.tags),
+            )
+            for line in row.lines
+        )
+        return Order(id=OrderId(row.id), tenant_id=row.tenant_id, lines=lines)
+
+
+class Ticket(AggregateRoot[int]):
+    rank: int = 0
+    blob: bytes = b""
+    price: float = 1.0
+
+
+class TicketRow(Base):
+    """An integer id and rank (32-bit ``INTEGER`` columns) and bytes."""
+
+    __tablename__ = "dm_unit_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int]
+    rank: Mapped[int]
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    price: Mapped[float] = mapped_column(Numeric(5, 2, asdecimal=False))
+
+
+class TicketRepository(DataMapperRepository[Ticket, int, TicketRow]):
+    columns: ClassVar[Mapping[str, Any]] = {
+        "id": TicketRow.id,
+        "rank": TicketRow.rank,
+        "price": TicketRow.price,
+    }
+
+    @override
+    def to_row(self, aggregate: Ticket) -> TicketRow:
+        return TicketRow(
+            id=aggregate.id, rank=aggregate.rank, blob=aggregate.blob, price=aggregate.price
+        )
+
+    @override
+    def to_domain(self, row: TicketRow) -> Ticket:
+        return Ticket(id=row.id, rank=row.rank, blob=row.blob, price=row.price)
 
 
 _METADATA = Base.metadata
@@ -1224,3 +1353,138 @@ def test_a_tenant_its_column_cannot_hold_owns_nothing_and_stores_nothing(engine:
     assert error.field_errors[0].loc == ("tenant_id",)
     assert isinstance(removed, Failure)
     assert isinstance(removed.failure(), NotFoundError)
+
+
+# -- what the attack on the adapters found --------------------------------------------------------
+def test_a_child_key_another_tenants_aggregate_holds_is_never_taken_over(engine: Engine) -> None:
+    """``merge`` finds children by key alone: a change must not move another aggregate's child."""
+    secret = uuid4()
+    acme = Order(id=OrderId.new(), tenant_id="acme", lines=(Line(line_id=secret, text="acme"),))
+    mine = Order(id=OrderId.new(), tenant_id="globex")
+    with _as("acme"), _uow(engine) as uow:
+        uow.repository(OrderRepository).add(acme)
+        assert uow.commit() == Success(None)
+    with _as("globex"), _uow(engine) as uow:
+        uow.repository(OrderRepository).add(mine)
+        assert uow.commit() == Success(None)
+
+    with _as("globex"), _uow(engine) as uow:
+        loaded = uow.repository(OrderRepository).get(mine.id).unwrap()
+        loaded.lines = (Line(line_id=secret, text="taken"),)
+        taken = uow.commit()
+    with _as("acme"), _uow(engine) as uow:
+        still = uow.repository(OrderRepository).get(acme.id).unwrap()
+
+    assert isinstance(taken, Failure)
+    assert isinstance(taken.failure(), AlreadyExistsError)
+    assert still.lines == (Line(line_id=secret, text="acme"),)
+
+
+def test_an_aggregate_keeps_changing_its_own_keyed_children(engine: Engine) -> None:
+    first, second = uuid4(), uuid4()
+    order = Order(id=OrderId.new(), tenant_id="acme", lines=(Line(line_id=first, text="a"),))
+    with _as("acme"), _uow(engine) as uow:
+        uow.repository(OrderRepository).add(order)
+        assert uow.commit() == Success(None)
+
+    with _as("acme"), _uow(engine) as uow:
+        loaded = uow.repository(OrderRepository).get(order.id).unwrap()
+        loaded.lines = (Line(line_id=first, text="b"), Line(line_id=second, text="c"))
+        changed = uow.commit()
+    with _as("acme"), _uow(engine) as uow:
+        stored = uow.repository(OrderRepository).get(order.id).unwrap()
+
+    assert changed == Success(None)
+    assert sorted((line.text, line.line_id == first) for line in stored.lines) == [
+        ("b", True),
+        ("c", False),
+    ]
+
+
+def test_values_beyond_an_integer_columns_range_match_nothing_and_break_nothing(
+    engine: Engine,
+) -> None:
+    """A compared value or id beyond a 32-bit column is not found; the transaction goes on."""
+    with _uow(engine) as uow:
+        uow.repository(TicketRepository).add(Ticket(id=1, rank=5, blob=b"\x00\xff"))
+        assert uow.commit() == Success(None)
+    rank = where(Ticket).rank
+
+    with _uow(engine) as uow:
+        tickets = uow.repository(TicketRepository)
+        answers = (
+            tickets.get(2**40),
+            tickets.get(True),
+            tickets.exists(2**40),
+            tickets.find(rank.eq(2**40)),
+            tickets.count(rank.lt(2**40)),
+            tickets.count(rank.in_([2**40, 5])),
+            tickets.page_after(None, rank.gt(2**40), order_by=[rank.asc()]),
+            tickets.count(where(Ticket).price.lt(123456.789)),  # beyond NUMERIC(5, 2)
+        )
+        tickets.remove(Ticket(id=2**40, version=1))
+        removed = uow.commit()
+        uow.rollback()
+        still = tickets.get(1).unwrap()
+
+    assert [isinstance(a, Failure) and a.failure().code for a in answers[:2]] == ["not_found"] * 2
+    assert answers[2:6] == (False, [], 1, 1)
+    assert answers[6] == Success(CursorPage((), None))
+    assert answers[7] == 1
+    assert isinstance(removed, Failure)
+    assert isinstance(removed.failure(), NotFoundError)
+    assert (still.rank, still.blob) == (5, b"\x00\xff")
+
+
+def test_a_row_value_beyond_its_integer_column_is_refused_by_every_adapter(engine: Engine) -> None:
+    with _uow(engine) as uow:
+        uow.repository(TicketRepository).add(Ticket(id=2**40))
+        refused = uow.commit()
+
+    error = refused.failure() if isinstance(refused, Failure) else None
+    assert isinstance(error, InvalidInputError)
+    assert [e.loc for e in error.field_errors] == [("id",)]
+
+
+def test_a_tenant_is_one_canonical_uuid_for_a_uuid_tenant_column(engine: Engine) -> None:
+    tenant = uuid4()
+    crate = Crate(id=CrateId.new(), tenant_id=tenant, label="box")
+    with _as(tenant), _uow(engine) as uow:
+        uow.repository(CrateRepository).add(crate)
+        assert uow.commit() == Success(None)
+
+    spellings = [str(tenant).upper(), tenant.hex, f"{{{tenant}}}", f"urn:uuid:{tenant}"]
+    seen: list[tuple[int, bool]] = []
+    for spelling in spellings:
+        with use_context(RequestContext.new(tenant_id=spelling)), _uow(engine) as uow:
+            crates = uow.repository(CrateRepository)
+            seen.append((crates.count(), crates.exists(crate.id)))
+
+    assert seen == [(0, False)] * len(spellings)
+
+
+def test_a_grandchild_key_another_aggregate_holds_is_never_taken_over(engine: Engine) -> None:
+    secret = uuid4()
+    acme = Order(
+        id=OrderId.new(),
+        tenant_id="acme",
+        lines=(Line(line_id=uuid4(), text="a", tags=(Tag(tag_id=secret, text="acme"),)),),
+    )
+    mine = Order(id=OrderId.new(), tenant_id="globex")
+    with _as("acme"), _uow(engine) as uow:
+        uow.repository(OrderRepository).add(acme)
+        assert uow.commit() == Success(None)
+    with _as("globex"), _uow(engine) as uow:
+        uow.repository(OrderRepository).add(mine)
+        assert uow.commit() == Success(None)
+
+    with _as("globex"), _uow(engine) as uow:
+        loaded = uow.repository(OrderRepository).get(mine.id).unwrap()
+        loaded.lines = (Line(line_id=uuid4(), text="b", tags=(Tag(tag_id=secret, text="x"),)),)
+        taken = uow.commit()
+    with _as("acme"), _uow(engine) as uow:
+        still = uow.repository(OrderRepository).get(acme.id).unwrap()
+
+    assert isinstance(taken, Failure)
+    assert isinstance(taken.failure(), AlreadyExistsError)
+    assert still.lines == acme.lines

@@ -6,7 +6,18 @@ import functools
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Enum, Float, String, and_, literal, not_, or_
+from sqlalchemy import (
+    BigInteger,
+    Enum,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    and_,
+    literal,
+    not_,
+    or_,
+)
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.sql import operators
 
@@ -17,20 +28,37 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from sqlalchemy import ColumnElement, Table
+    from sqlalchemy.types import TypeEngine
 
     from creativeflow_shared.application import DocumentRepository
     from creativeflow_shared.domain import AggregateRoot, SortKey, Specification
 
-__all__ = ["SpecificationCompiler"]
+__all__ = ["SpecificationCompiler", "wide_type"]
+
+
+def wide_type(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
+    """Return the type to bind a compared value with: the column's, without its limits.
+
+    PostgreSQL casts a parameter to the type it is bound with: a value beyond an ``INTEGER``
+    or ``NUMERIC(5, 2)`` column's range fails the whole statement (and the transaction with
+    it), although it simply matches no row. Bound as ``BIGINT`` or plain ``NUMERIC`` it
+    compares as it does in memory. (Text is bound as ``VARCHAR`` without a length already.)
+    """
+    wide: TypeEngine[Any] = column_type
+    if isinstance(column_type, Integer) and not isinstance(column_type, BigInteger):
+        wide = BigInteger()
+    elif type(column_type) is Numeric and column_type.precision is not None:
+        wide = Numeric() if column_type.asdecimal else Numeric(asdecimal=False)
+    return wide
 
 
 def _bound(expression: ColumnElement[Any], value: object) -> ColumnElement[Any]:
-    """Return ``value`` as a parameter of ``expression``'s type.
+    """Return ``value`` as a parameter of ``expression``'s type, without the type's limits.
 
     Left to itself SQLAlchemy renders ``True`` and ``False`` as constants, which it refuses in
     ordering comparisons (``flag < true``); an explicit parameter compares like any value.
     """
-    return literal(value, expression.type)
+    return literal(value, wide_type(expression.type))
 
 
 def _members(value: object) -> tuple[object, ...]:
@@ -139,7 +167,8 @@ class SpecificationCompiler:
     ) -> ColumnElement[bool]:
         expression = self._expression(path)
         if operator is Operator.IN:
-            return expression.in_([self._bindable(path, member) for member in _members(value)])
+            members = [_bound(expression, self._bindable(path, m)) for m in _members(value)]
+            return expression.in_(members)
         bound = _bound(expression, self._bindable(path, value))
         if operator in _ORDERING:
             expression = self._sortable(expression)

@@ -138,7 +138,14 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
         tenant: tuple[Column[Any], ...] = ()
         if cls.tenant_owned:
             tenant = (mapper.columns[cls.tenant_column],)
-            cls._uuid_tenant = _python_type(tenant[0]) is UUID
+            kind = _python_type(tenant[0])
+            cls._uuid_tenant = kind is UUID
+            if not cls._uuid_tenant and kind not in {str, None, object}:  # None, object: untold
+                msg = (
+                    f"{cls.row_class.__name__}.{cls.tenant_column} must hold text or UUIDs, "
+                    "as tenant ids are: other values would name one tenant in several ways"
+                )
+                raise TypeError(msg)
         projections: list[Projection] = []
         row_columns: dict[tuple[str, ...], Column[Any]] = {}
         for dotted, attribute in cls.columns.items():
@@ -211,14 +218,29 @@ class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
             raise InvalidInputError(problems, msg)
         return row
 
+    @override
+    def _refuse_unstorable(
+        self, state: dict[str, Any], projections: dict[str, object]
+    ) -> InvalidInputError | None:
+        # What this style stores is the rows ``to_row`` builds, checked in ``encode``; the
+        # snapshot only tells changes apart, and the mapped columns are in the rows.
+        return None
+
     @classmethod
     def tenant_value(cls, tenant_id: str) -> object:
         """Return ``tenant_id`` as the root row's tenant column holds it (a UUID or text).
 
         Raises:
-            ValueError: If the column holds UUIDs and ``tenant_id`` is not one.
+            ValueError: If the column holds UUIDs and ``tenant_id`` is not one in its canonical
+                form (lower case, with hyphens): one tenant has one id, on every adapter.
         """
-        return UUID(tenant_id) if cls._uuid_tenant else tenant_id
+        if not cls._uuid_tenant:
+            return tenant_id
+        value = UUID(tenant_id)
+        if str(value) != tenant_id:
+            msg = f"{tenant_id!r} is not a UUID in its canonical form"
+            raise ValueError(msg)
+        return value
 
     @classmethod
     def identity(cls, id_: object, tenant_id: str | None) -> object:

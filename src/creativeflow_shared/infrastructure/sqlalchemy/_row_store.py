@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from returns.result import Failure, Result, Success
 from sqlalchemy import bindparam, false, func, inspect, select, update
-from sqlalchemy.orm import Mapper, Session, selectinload
+from sqlalchemy.orm import Mapper, RelationshipProperty, Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from creativeflow_shared.application import StoredRecord
 from creativeflow_shared.domain import AlreadyExistsError, InvalidInputError
-from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
+from creativeflow_shared.infrastructure.sqlalchemy._compiler import (
+    SpecificationCompiler,
+    wide_type,
+)
 from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import owned_children
 from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, translated
 
@@ -51,14 +54,21 @@ class _RowStatements:
         self.select: Select[Any] = select(row).options(*self.options)
         # Built once with bound parameters: a statement built per call would have its cache
         # key (loader options included) computed again on every execution.
-        self.by_id: Select[Any] = self.select.where(self.id_column == bindparam("r_id"))
+        # Ids bound without the column's limits: an id beyond an INTEGER column is not found,
+        # not a failed statement (see ``wide_type``).
+        self.by_id: Select[Any] = self.select.where(
+            self.id_column == bindparam("r_id", type_=wide_type(self.id_column.type))
+        )
         self.by_id_and_tenant = self.by_id
         if self.tenant_column is not None:
             self.by_id_and_tenant = self.by_id.where(self.tenant_column == bindparam("r_tenant"))
         self.id_key = self.mapper.get_property_by_column(self.id_column).key
         # The version check is also the tenant check: a bump matches only a row of the
         # request's tenant, before anything else of the aggregate is written.
-        key = [self.id_column == bindparam("b_id"), version == bindparam("b_expected")]
+        key = [
+            self.id_column == bindparam("b_id", type_=wide_type(self.id_column.type)),
+            version == bindparam("b_expected"),
+        ]
         if self.tenant_column is not None:
             key.append(self.tenant_column == bindparam("b_tenant"))
         self.bump: Update = update(table).where(*key).values({version.key: bindparam("b_version")})
@@ -153,6 +163,11 @@ class SQLAlchemyRowStore:
             # children before deleting the old, and a key or unique column they share clashes.
             if stored is not None and _drop_stale_children(stored, record.data, statements.mapper):
                 session.flush()
+            # ``merge`` finds rows by their keys alone: a new child whose key another
+            # aggregate's child holds (another tenant's, even) would be taken over, not added.
+            taken = _taken_child_key(session, stored, record.data, statements.mapper)
+            if taken is not None:
+                raise AlreadyExistsError(*taken)
             session.merge(record.data)
             session.flush()
 
@@ -293,6 +308,45 @@ def _drop_stale_children(
             elif _drop_stale_children(child, match, child_mapper, ancestors | {mapper}):
                 dropped = True
     return dropped
+
+
+def _rows_of(relationship: RelationshipProperty[Any], parent: Any) -> list[Any]:  # noqa: ANN401 (a row of the service's)
+    """Return the child rows ``parent`` holds through ``relationship`` (none for ``None``)."""
+    if parent is None:
+        return []
+    held: Any = getattr(parent, relationship.key)
+    rows: list[Any] = list(held) if relationship.uselist else [held]
+    return [row for row in rows if row is not None]
+
+
+def _taken_child_key(
+    session: Session,
+    stored: Any,  # noqa: ANN401 (a row of the service's)
+    new: Any,  # noqa: ANN401 (a row of the service's)
+    mapper: Mapper[Any],
+    ancestors: frozenset[Mapper[Any]] = frozenset(),
+) -> tuple[str, tuple[Any, ...]] | None:
+    """Return the class and key of a new child row whose key a row outside ``stored`` holds.
+
+    A child that ``stored`` (the aggregate as loaded) already has is the aggregate's own; a
+    child the database keys itself is new; any other child's key is looked up, and a row found
+    belongs to another aggregate.
+    """
+    for relationship in owned_children(mapper, ancestors):
+        if relationship.key not in vars(new):
+            continue  # a relationship ``to_row`` left alone
+        child_mapper, below = relationship.mapper, ancestors | {mapper}
+        owned = {inspect(child).identity: child for child in _rows_of(relationship, stored)}
+        for child in _rows_of(relationship, new):
+            identity = tuple(child_mapper.primary_key_from_instance(child))
+            mine = owned.get(identity)
+            taken = mine is None and None not in identity
+            if taken and session.get(child_mapper.class_, identity) is not None:
+                return child_mapper.class_.__name__, identity
+            nested = _taken_child_key(session, mine, child, child_mapper, below)
+            if nested is not None:
+                return nested
+    return None
 
 
 def _child_loads(mapper: Mapper[Any], ancestors: frozenset[Mapper[Any]]) -> list[LoaderOption]:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from creativeflow_shared.application import TENANT_ID_MAX_LENGTH
+from creativeflow_shared.application import OUTBOX_NAME_MAX_LENGTH, TENANT_ID_MAX_LENGTH
 from creativeflow_shared.infrastructure.sqlalchemy._column_types import UtcDateTime, column_type
 
 if TYPE_CHECKING:
@@ -125,10 +125,10 @@ def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:
         name,
         metadata,
         Column("id", Uuid, primary_key=True),
-        Column("aggregatetype", String(255), nullable=False),
-        Column("aggregateid", String(255), nullable=False),
+        Column("aggregatetype", String(OUTBOX_NAME_MAX_LENGTH), nullable=False),
+        Column("aggregateid", String(OUTBOX_NAME_MAX_LENGTH), nullable=False),
         Column("aggregateversion", BigInteger, nullable=True),
-        Column("type", String(255), nullable=False),
+        Column("type", String(OUTBOX_NAME_MAX_LENGTH), nullable=False),
         Column("schemaversion", Integer, nullable=False),
         Column("payload", json_column_type(), nullable=False),
         Column("headers", json_column_type(), nullable=False),
