@@ -108,9 +108,27 @@ def test_an_aggregate_id_longer_than_an_outbox_row_keeps_fails_the_commit_with_i
 
     error = failed.failure() if isinstance(failed, Failure) else None
     assert isinstance(error, InvalidInputError)
-    assert error.field_errors[0].loc == ("events", 0)
+    (problem,) = error.field_errors
+    assert (problem.loc, problem.type) == (("events", 0), "string_too_long")
+    assert problem.message == (
+        "Aggregate types, aggregate ids and event types hold 255 characters at most"
+    )
     assert (board.version, len(board.pending_events)) == (0, 1)
     assert harness.outbox_messages() == []
+
+
+def test_an_aggregate_id_as_long_as_an_outbox_row_keeps_is_kept(
+    harness: UnitOfWorkHarness,
+) -> None:
+    board = Board(id="b" * OUTBOX_NAME_MAX_LENGTH)
+    board.ping()
+
+    with harness.open() as uow:
+        uow.repository(BoardRepository).add(board)
+        committed = uow.commit()
+
+    assert committed == Success(None)
+    assert [m.aggregate_id for m in harness.outbox_messages()] == [board.id]
 
 
 def test_an_event_recorded_twice_fails_the_commit_with_already_exists(
@@ -132,8 +150,9 @@ def test_an_event_recorded_twice_fails_the_commit_with_already_exists(
         in_a_later_commit = uow.commit()
 
     for failed in (in_one_commit, in_a_later_commit):
-        assert isinstance(failed, Failure)
-        assert isinstance(failed.failure(), AlreadyExistsError)
+        error = failed.failure() if isinstance(failed, Failure) else None
+        assert isinstance(error, AlreadyExistsError)
+        assert (error.resource, error.identifier) == ("outbox message", str(event.event_id))
     assert [m.id for m in harness.outbox_messages()] == [event.event_id]
     with harness.open() as uow:
         assert uow.repository(BoardRepository).exists("twice") is False

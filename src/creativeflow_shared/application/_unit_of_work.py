@@ -291,7 +291,8 @@ def _refuse_messages(
     """Refuse outbox messages that not every store keeps, or that repeat an event.
 
     Every store answers alike: an event recorded twice in one commit is already there;
-    a payload or header no store keeps, or a name longer than an outbox row holds, is invalid.
+    a payload no store keeps, or a name longer than an outbox row holds, is invalid. (The
+    headers come from the request context, which refuses what no store keeps.)
     """
     seen: set[object] = set()
     for message in messages:
@@ -300,9 +301,8 @@ def _refuse_messages(
         seen.add(message.id)
     problems: list[FieldError] = []
     for index, message in enumerate(messages):
-        if not storable(message.payload) or not storable(message.headers):
+        if not storable(message.payload):
             problems += unstorable_fields(message.payload, "events", index, "payload")
-            problems += unstorable_fields(message.headers, "events", index, "headers")
         names = (message.aggregate_type, message.aggregate_id, message.event_type)
         if max(map(len, names)) > OUTBOX_NAME_MAX_LENGTH:
             msg = (

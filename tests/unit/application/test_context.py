@@ -117,3 +117,7 @@ def test_a_fact_not_every_store_keeps_is_refused(field: str, poison: str) -> Non
 
     with pytest.raises(ValueError, match="facts of a request context"):
         RequestContext(**facts)
+
+
+def test_the_shortest_tenant_id_is_one_character() -> None:
+    assert RequestContext.new(tenant_id="t").tenant_id == "t"

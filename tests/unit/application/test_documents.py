@@ -916,3 +916,29 @@ def test_keyset_pages_walk_only_the_tenants_own_aggregates_whatever_the_cursor()
     assert [n.rank for n in first.unwrap().items] == [1]
     assert [n.rank for n in rest.unwrap().items] == [3, 5]
     assert [n.rank for n in handed_over.unwrap().items] == [2, 4, 6]
+
+
+class Counter(AggregateRoot[int]):
+    hits: int = 0
+
+
+class CounterRepository(DocumentRepository[Counter, int]):
+    pass
+
+
+def test_a_bool_or_an_id_of_another_type_names_no_aggregate() -> None:
+    database = InMemoryDatabase()
+    with InMemoryUnitOfWork(database) as uow:
+        uow.repository(CounterRepository).add(Counter(id=1))
+        assert uow.commit() == Success(None)
+
+    with InMemoryUnitOfWork(database) as uow:
+        counters = uow.repository(CounterRepository)
+        answers = [counters.get(True), counters.get("1"), counters.get(1)]  # type: ignore[arg-type]
+
+    assert [a.failure().resource if isinstance(a, Failure) else a.unwrap().id for a in answers] == [
+        "Counter",
+        "Counter",
+        1,
+    ]
+    assert answers[0].failure().identifier == "True"

@@ -119,3 +119,24 @@ def test_the_values_of_an_unknown_specification_node_cannot_be_listed() -> None:
 def test_keys_are_held_to_the_rule_for_text(value: dict[object, object]) -> None:
     assert storable(value) is False
     assert len(unstorable_fields(value)) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"edge": 2**63 - 1, "low": -(2**63)},
+        {"é": "ünïcödé ☃"},
+        [2**63 - 1, -(2**63), "é"],
+        {"nested": {"é": [1, {"ok": None}]}},
+    ],
+    ids=repr,
+)
+def test_structures_at_the_edges_are_kept(value: object) -> None:
+    assert storable(value) is True
+    assert unstorable_fields(value) == []
+
+
+def test_only_the_parts_beyond_the_edges_are_reported() -> None:
+    value = {"edge": 2**63 - 1, "beyond": 2**63, "low": -(2**63), "below": -(2**63) - 1}
+
+    assert [e.loc for e in unstorable_fields(value)] == [("beyond",), ("below",)]

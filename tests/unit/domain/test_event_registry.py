@@ -732,6 +732,8 @@ class _StrictPoint(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
     x: float
+    y: Annotated[float, "meta"] = 0.0
+    z: float | None = None
     back: _StrictPoint | None = None
 
 
@@ -746,6 +748,8 @@ class _StrictPoint(BaseModel):
         pytest.param(_PlainPoint, True, id="a plain model's float"),
         pytest.param("Later", True, id="a forward reference"),
         pytest.param(Annotated[Decimal, "meta"], True, id="a bare decimal"),
+        pytest.param(Annotated[_PlainPoint, "meta"], True, id="an annotated plain model"),
+        pytest.param(float | None, True, id="an optional bare float"),
         pytest.param(_StrictPoint, False, id="a checking model, recursive"),
         pytest.param(Measured, True, id="an event with an Any field"),
         pytest.param(DraftRetitled, False, id="an event of text"),

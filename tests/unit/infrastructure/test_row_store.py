@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID, uuid4
 
 import pytest
-from returns.result import Failure, Success
+from returns.result import Failure, Result, Success
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine, Table
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from creativeflow_shared.application import CommitError
     from creativeflow_shared.domain import Specification
 
 
@@ -1436,14 +1437,41 @@ def test_values_beyond_an_integer_columns_range_match_nothing_and_break_nothing(
     assert (still.rank, still.blob) == (5, b"\x00\xff")
 
 
-def test_a_row_value_beyond_its_integer_column_is_refused_by_every_adapter(engine: Engine) -> None:
-    with _uow(engine) as uow:
-        uow.repository(TicketRepository).add(Ticket(id=2**40))
-        refused = uow.commit()
+@pytest.mark.parametrize(
+    ("ticket", "where_"),
+    [
+        pytest.param(Ticket(id=2**40), ("id",), id="an id beyond INTEGER"),
+        pytest.param(Ticket(id=1, rank=-(2**31) - 1), ("rank",), id="a rank below INTEGER"),
+        pytest.param(Ticket(id=1, price=999.995), ("price",), id="rounded beyond NUMERIC(5, 2)"),
+        pytest.param(Ticket(id=1, price=-1000.0), ("price",), id="below NUMERIC(5, 2)"),
+    ],
+)
+def test_a_row_value_beyond_its_column_is_refused_by_every_adapter(
+    engine: Engine, ticket: Ticket, where_: tuple[str, ...]
+) -> None:
+    outcomes: list[Result[None, CommitError]] = []
+    for unit_of_work in (_uow(engine), InMemoryUnitOfWork()):
+        with unit_of_work as uow:
+            uow.repository(TicketRepository).add(ticket.model_copy())
+            outcomes.append(uow.commit())
 
-    error = refused.failure() if isinstance(refused, Failure) else None
-    assert isinstance(error, InvalidInputError)
-    assert [e.loc for e in error.field_errors] == [("id",)]
+    for refused in outcomes:
+        error = refused.failure() if isinstance(refused, Failure) else None
+        assert isinstance(error, InvalidInputError)
+        assert [e.loc for e in error.field_errors] == [where_]
+
+
+def test_a_row_value_just_inside_its_columns_is_kept(engine: Engine) -> None:
+    ticket = Ticket(id=2**31 - 1, rank=-(2**31), price=999.99)
+
+    with _uow(engine) as uow:
+        uow.repository(TicketRepository).add(ticket)
+        kept = uow.commit()
+    with _uow(engine) as uow:
+        stored = uow.repository(TicketRepository).get(2**31 - 1).unwrap()
+
+    assert kept == Success(None)
+    assert (stored.rank, stored.price) == (-(2**31), 999.99)
 
 
 def test_a_tenant_is_one_canonical_uuid_for_a_uuid_tenant_column(engine: Engine) -> None:

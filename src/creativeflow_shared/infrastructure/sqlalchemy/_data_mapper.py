@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 from abc import abstractmethod
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -21,7 +23,7 @@ from typing import (
 )
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Integer, SmallInteger, String, inspect
+from sqlalchemy import BigInteger, Integer, Numeric, SmallInteger, String, inspect
 from sqlalchemy.orm import ONETOMANY, Mapper, RelationshipProperty
 from typing_extensions import override
 
@@ -368,18 +370,16 @@ def _unstorable_row(
     """Return a field error for every column value of ``row`` and its children no store keeps."""
     values = cast("dict[str, Any]", vars(row))
     problems: list[FieldError] = []
-    for key, largest, length in _column_limits(mapper):
-        if key not in values:
+    for limits in _column_limits(mapper):
+        if limits.key not in values:
             continue
-        value = values[key]
+        value = values[limits.key]
         if not storable(value):
-            problems += unstorable_fields(value, *loc, key)
-        elif (
-            largest is not None and isinstance(value, int) and not -largest - 1 <= value <= largest
-        ):
-            problems.append(FieldError((*loc, key), "The integer is too large for its column"))
-        elif length is not None and isinstance(value, str) and len(value) > length:
-            problems.append(FieldError((*loc, key), f"Text longer than {length} characters"))
+            problems += unstorable_fields(value, *loc, limits.key)
+            continue
+        problem = limits.problem(value)
+        if problem is not None:
+            problems.append(FieldError((*loc, limits.key), problem))
     for relationship in owned_children(mapper, ancestors):
         children: Any = values.get(relationship.key)
         if children is None:
@@ -394,22 +394,54 @@ def _unstorable_row(
 _INTEGER_LIMITS = ((BigInteger, 2**63 - 1), (SmallInteger, 2**15 - 1), (Integer, 2**31 - 1))
 
 
-@functools.cache
-def _column_limits(mapper: Mapper[Any]) -> tuple[tuple[str, int | None, int | None], ...]:
-    """Return each column attribute of ``mapper``, the largest integer and longest text it holds.
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """What one column holds short of the storable values (``None``: no limit of that kind)."""
 
-    ``None`` means no limit short of the storable values. PostgreSQL enforces them and SQLite
-    does not: checking them before any store sees the row makes every adapter refuse the same
-    rows.
+    key: str
+    largest: int | None = None  # the largest integer (and the smallest is -largest - 1)
+    length: int | None = None  # the most characters
+    scale: int | None = None  # a NUMERIC(p, s)'s digits after the point ...
+    bound: Decimal | None = None  # ... and the magnitude it stays below, once rounded to them
+
+    def problem(self, value: object) -> str | None:
+        """Say why the column cannot hold ``value``, or ``None`` when it can."""
+        if self.largest is not None and isinstance(value, int):
+            if not -self.largest - 1 <= value <= self.largest:
+                return "The integer is too large for its column"
+        elif self.length is not None and isinstance(value, str):
+            if len(value) > self.length:
+                return f"Text longer than {self.length} characters"
+        elif self.bound is not None and isinstance(value, int | float | Decimal):
+            rounded = Decimal(value).quantize(Decimal(1).scaleb(-(self.scale or 0)), ROUND_HALF_UP)
+            if abs(rounded) >= self.bound:
+                return "The number has more digits than its column holds"
+        return None
+
+
+@functools.cache
+def _column_limits(mapper: Mapper[Any]) -> tuple[_Limits, ...]:
+    """Return what each column attribute of ``mapper`` holds: integers, text, numbers.
+
+    PostgreSQL enforces these limits and SQLite does not: checking them before any store sees
+    the row makes every adapter refuse the same rows.
     """
-    limits: list[tuple[str, int | None, int | None]] = []
+    limits: list[_Limits] = []
     for attribute in mapper.column_attrs:
         column_type = attribute.columns[0].type
         largest = next(
             (limit for kind, limit in _INTEGER_LIMITS if isinstance(column_type, kind)), None
         )
-        length = getattr(column_type, "length", None) if isinstance(column_type, String) else None
-        limits.append((attribute.key, largest, length))
+        if largest is not None:
+            limits.append(_Limits(attribute.key, largest=largest))
+        elif isinstance(column_type, String) and column_type.length is not None:
+            limits.append(_Limits(attribute.key, length=column_type.length))
+        elif isinstance(column_type, Numeric) and column_type.precision is not None:
+            scale = column_type.scale or 0
+            bound = Decimal(10) ** (column_type.precision - scale)
+            limits.append(_Limits(attribute.key, scale=scale, bound=bound))
+        else:
+            limits.append(_Limits(attribute.key))
     return tuple(limits)
 
 
