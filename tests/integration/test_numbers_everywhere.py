@@ -148,6 +148,7 @@ def test_a_non_finite_number_is_refused_by_the_model_and_by_every_adapter(
     gauge.extra = {"nested": [number]}  # ``Any`` is not validated: the commit refuses it
     evented = Gauge(id=GaugeId.new())
     evented.record(GaugeRead(raw=number))
+    evented.record(GaugeRead(raw=[number]))  # every event that holds one is named
 
     outcomes: list[Result[None, CommitError]] = []
     for candidate in (gauge, evented):
@@ -163,9 +164,11 @@ def test_a_non_finite_number_is_refused_by_the_model_and_by_every_adapter(
         "An event holds values no store keeps",
     ]
     assert [type(e) for e in errors] == [InvalidInputError, InvalidInputError]
-    assert [e.field_errors[0].loc for e in errors if isinstance(e, InvalidInputError)] == [
-        ("extra", "nested", 0),
-        ("events", 0, "payload", "raw"),
+    assert [
+        [p.loc for p in e.field_errors] for e in errors if isinstance(e, InvalidInputError)
+    ] == [
+        [("extra", "nested", 0)],
+        [("events", 0, "payload", "raw"), ("events", 1, "payload", "raw", 0)],
     ]
     assert stored == 0
     assert harness.outbox_messages() == []

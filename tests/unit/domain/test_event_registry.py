@@ -778,3 +778,15 @@ def test_a_registry_whose_events_check_every_number_reads_text_mentioning_nan_in
     monkeypatch.setattr(registry, "_read_envelope", refuse)
 
     assert registry.from_json(registry.to_json(event)) == Success(event)
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [Annotated[float, "meta"], float | None, list[Annotated[Decimal, "meta"]], Decimal],
+    ids=["annotated", "optional", "a list of annotated decimals", "plain"],
+)
+def test_numbers_inside_a_checking_model_are_checked_however_they_are_spelled(
+    annotation: object,
+) -> None:
+    assert _reads_non_finite(annotation, strict=True) is False
+    assert _reads_non_finite(annotation) is True
