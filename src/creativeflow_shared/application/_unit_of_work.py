@@ -259,11 +259,11 @@ class UnitOfWork(ABC):
     def _write_outbox(self, changed: list[TrackedAggregate]) -> Result[_Released, CommitError]:
         # The events stay pending on their aggregates (and in the queue) until the commit
         # succeeds: a commit that fails leaves them where a retry finds them.
-        recorded = [(entry, entry.aggregate.pending_events) for entry in changed]
+        recorded = [(e, events) for e in changed if (events := e.aggregate.pending_events)]
         free = tuple(self._free_events)
-        released = _Released([entry for entry, events in recorded if events], len(free))
-        if not free and not released.entries:
-            return Success(released)
+        if not free and not recorded:
+            return _NOTHING_RELEASED
+        released = _Released([entry for entry, _ in recorded], len(free))
         context = current_context()  # one context for the whole commit
         messages: list[OutboxMessage] = []
         for entry, events in recorded:
@@ -322,6 +322,10 @@ class _Released:
     entries: list[TrackedAggregate]
     free: int
     events: list[DomainEvent] = field(default_factory=list["DomainEvent"])
+
+
+#: A commit that writes no event releases nothing (shared: it is never changed).
+_NOTHING_RELEASED: Success[_Released] = Success(_Released([], 0))
 
 
 class Runner(Protocol):
