@@ -410,8 +410,9 @@ class AsyncUnitOfWork(ABC):
         """Write every change and its events in one transaction (see ``commit``).
 
         Returns:
-            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` or
-            ``AlreadyExistsError``; after a failure nothing is written.
+            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError``,
+            ``NotFoundError``, ``AlreadyExistsError`` or ``InvalidInputError``; after a failure
+            nothing is written and nothing changed (see ``UnitOfWork.commit``).
         """
         inner, run = self._parts()
         return await run(inner.commit)

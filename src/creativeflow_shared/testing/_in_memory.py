@@ -266,8 +266,8 @@ class InMemoryUnitOfWork(UnitOfWork):
         """Commit as ``UnitOfWork.commit`` does, holding the database's lock throughout.
 
         Returns:
-            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` or
-            ``AlreadyExistsError``.
+            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError``,
+            ``NotFoundError``, ``AlreadyExistsError`` or ``InvalidInputError``.
         """
         with self.database.lock:
             return super().commit()
