@@ -54,8 +54,10 @@ from typing_extensions import override
 from creativeflow_shared.application import (
     RequestContext,
     current_context,
-    set_version,
     use_context,
+)
+from creativeflow_shared.application.ports import (
+    set_version,
 )
 from creativeflow_shared.domain import (
     AggregateRoot,

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 import creativeflow_shared.application
+import creativeflow_shared.application.ports
 import creativeflow_shared.domain
 import creativeflow_shared.infrastructure.sqlalchemy
 import creativeflow_shared.testing
@@ -103,32 +104,22 @@ _APPLICATION_API = [
     "JsonKind",
     "MessageBus",
     "OutboxMessage",
-    "OutboxStore",
     "Page",
-    "Projection",
     "ProjectionRequest",
-    "RecordQuery",
-    "RecordStore",
     "Repository",
     "RequestContext",
-    "Runner",
-    "StoreProvider",
-    "StoredRecord",
     "UnitOfWork",
-    "WriteError",
     "current_context",
     "decode_cursor",
     "encode_cursor",
     "json_kind",
-    "paths_of",
     "project",
-    "set_version",
     "storable",
     "unstorable_fields",
     "use_context",
 ]
 
-# Type aliases (``CommitError``, ``ErrorHook``, ``WriteError``) and constants, documented by
+# Type aliases (``CommitError``, ``ErrorHook``) and constants, documented by
 # the ``#:`` comments beside them: they cannot carry a docstring of their own.
 _APPLICATION_ALIASES = {
     "CommitError",
@@ -138,8 +129,23 @@ _APPLICATION_ALIASES = {
     "MAX_PAGE_SIZE",
     "OUTBOX_NAME_MAX_LENGTH",
     "TENANT_ID_MAX_LENGTH",
-    "WriteError",
 }
+
+#: What adapter writers use, apart from what service authors use.
+_PORTS_API = [
+    "OutboxStore",
+    "Projection",
+    "RecordCodec",
+    "RecordQuery",
+    "RecordStore",
+    "Runner",
+    "Storage",
+    "StoreProvider",
+    "StoredRecord",
+    "WriteError",
+    "set_version",
+    "snapshot_of",
+]
 
 _SQLALCHEMY_API = [
     "AsyncSQLAlchemyUnitOfWork",
@@ -368,6 +374,37 @@ def test_importing_the_application_layer_keeps_persistence_transport_and_test_li
     assert sorted(imported & set(_KEPT_OUT_OF_THE_DOMAIN)) == []
 
 
+# -- the ports, for adapter writers -----------------------------------------------------------
+def test_the_ports_module_exports_exactly_the_pinned_names() -> None:
+    assert creativeflow_shared.application.ports.__all__ == _PORTS_API
+
+
+def test_the_ports_api_is_sorted() -> None:
+    actual = creativeflow_shared.application.ports.__all__
+
+    assert actual == _isort_style(actual)
+
+
+def test_the_service_authors_and_the_adapter_writers_namespaces_do_not_overlap() -> None:
+    shared = set(creativeflow_shared.application.__all__) & set(_PORTS_API)
+
+    assert sorted(shared) == []
+
+
+@pytest.mark.parametrize("name", sorted(set(_PORTS_API) - {"WriteError"}))
+def test_every_port_is_a_documented_class_or_function(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.application.ports, name)
+
+    assert _is_class_or_function(exported)
+    assert _is_documented(exported)
+
+
+def test_the_write_error_port_is_an_alias() -> None:
+    exported: object = creativeflow_shared.application.ports.WriteError
+
+    assert not _is_class_or_function(exported)
+
+
 # -- the SQLAlchemy adapters --------------------------------------------------------------------
 def test_the_sqlalchemy_adapters_export_exactly_the_pinned_names() -> None:
     assert creativeflow_shared.infrastructure.sqlalchemy.__all__ == _SQLALCHEMY_API
@@ -417,7 +454,7 @@ def test_importing_the_testing_kit_or_its_pytest_plugin_loads_no_heavy_dependenc
 
 @pytest.mark.parametrize(
     ("name", "dependency"),
-    [("money", "hypothesis"), ("ContractItemRow", "sqlalchemy"), ("SyncHarness", "pytest")],
+    [("money", "hypothesis"), ("ContractItemRow", "sqlalchemy"), ("RepositoryContract", "pytest")],
 )
 def test_a_testing_kit_name_loads_its_module_on_first_use(name: str, dependency: str) -> None:
     code = (

@@ -212,6 +212,36 @@ def test_filter_keeps_exactly_the_satisfying_candidates_in_order(
     assert kept == [candidate for candidate in pool if spec.is_satisfied_by(candidate)]
 
 
+# -- the walks over the tree -------------------------------------------------------------------
+@given(a=specifications, b=specifications)
+def test_the_paths_of_a_composite_are_the_paths_of_its_parts_in_turn(
+    a: Specification[Item], b: Specification[Item]
+) -> None:
+    actual = ((a & b).paths(), (a | b).paths(), (~a).paths())
+
+    assert actual == (a.paths() + b.paths(), a.paths() + b.paths(), a.paths())
+
+
+@given(a=specifications, b=specifications)
+def test_the_values_of_a_composite_are_the_values_of_its_parts_in_turn(
+    a: Specification[Item], b: Specification[Item]
+) -> None:
+    both = a.compared_values() + b.compared_values()
+
+    actual = ((a & b).compared_values(), (a | b).compared_values(), (~a).compared_values())
+
+    assert actual == (both, both, a.compared_values())
+
+
+@given(spec=specifications)
+def test_every_value_is_compared_on_a_path_the_specification_lists(
+    spec: Specification[Item],
+) -> None:
+    compared_on = {path for path, _ in spec.compared_values()}
+
+    assert compared_on <= set(spec.paths())
+
+
 # -- definition-time checks --------------------------------------------------------------------
 @given(name=st.text().filter(lambda name: name not in Item.model_fields))
 def test_selecting_an_unknown_field_raises_attribute_error_when_defined(name: str) -> None:

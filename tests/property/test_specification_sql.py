@@ -420,5 +420,5 @@ def test_the_generated_samples_cover_every_compared_field() -> None:
     fields = set(Sample.model_fields) - {"id", "version"}
 
     assert set(_FIELDS) == fields
-    assert {p.path[0] for p in SampleRepository.projected} == set(_PROJECTED)
-    assert {p.path[0] for p in SampleRowRepository.projected} == fields
+    assert {p.path[0] for p in SampleRepository.storage.projections} == set(_PROJECTED)
+    assert {p.path[0] for p in SampleRowRepository.storage.projections} == fields

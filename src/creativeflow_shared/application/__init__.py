@@ -1,10 +1,12 @@
-"""The application layer: ports, units of work, request context and tenant isolation.
+"""The application layer: repositories, units of work, the message bus, the request context.
 
-This layer orchestrates the domain; it defines the ports (storage, outbox) that adapters
-implement and never imports SQLAlchemy, drivers or web frameworks.
+This is what service authors use. It orchestrates the domain and never imports SQLAlchemy,
+drivers or web frameworks; the ports that storage adapters implement, and what they read,
+are in ``creativeflow_shared.application.ports``, for adapter writers.
 """
 
 from creativeflow_shared.application._async_repository import AsyncRepository
+from creativeflow_shared.application._async_unit_of_work import AsyncUnitOfWork
 from creativeflow_shared.application._context import (
     TENANT_ID_MAX_LENGTH,
     RequestContext,
@@ -24,11 +26,7 @@ from creativeflow_shared.application._message_bus import (
     ErrorHook,
     MessageBus,
 )
-from creativeflow_shared.application._outbox import (
-    OUTBOX_NAME_MAX_LENGTH,
-    OutboxMessage,
-    OutboxStore,
-)
+from creativeflow_shared.application._outbox import OUTBOX_NAME_MAX_LENGTH, OutboxMessage
 from creativeflow_shared.application._pagination import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -37,25 +35,10 @@ from creativeflow_shared.application._pagination import (
     decode_cursor,
     encode_cursor,
 )
-from creativeflow_shared.application._repository import (
-    MAX_COMPARED_VALUES,
-    Projection,
-    RecordQuery,
-    RecordStore,
-    Repository,
-    StoredRecord,
-    WriteError,
-    paths_of,
-    set_version,
-)
+from creativeflow_shared.application._queries import MAX_COMPARED_VALUES
+from creativeflow_shared.application._repository import Repository
 from creativeflow_shared.application._storable import storable, unstorable_fields
-from creativeflow_shared.application._unit_of_work import (
-    AsyncUnitOfWork,
-    CommitError,
-    Runner,
-    StoreProvider,
-    UnitOfWork,
-)
+from creativeflow_shared.application._unit_of_work import CommitError, UnitOfWork
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -74,26 +57,16 @@ __all__ = [
     "JsonKind",
     "MessageBus",
     "OutboxMessage",
-    "OutboxStore",
     "Page",
-    "Projection",
     "ProjectionRequest",
-    "RecordQuery",
-    "RecordStore",
     "Repository",
     "RequestContext",
-    "Runner",
-    "StoreProvider",
-    "StoredRecord",
     "UnitOfWork",
-    "WriteError",
     "current_context",
     "decode_cursor",
     "encode_cursor",
     "json_kind",
-    "paths_of",
     "project",
-    "set_version",
     "storable",
     "unstorable_fields",
     "use_context",

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from creativeflow_shared.application._pagination import CursorPage, Page
     from creativeflow_shared.application._repository import Repository
-    from creativeflow_shared.application._unit_of_work import Runner
+    from creativeflow_shared.application.ports import Runner
     from creativeflow_shared.domain import (
         InvalidInputError,
         NotFoundError,

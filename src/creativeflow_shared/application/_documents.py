@@ -15,20 +15,19 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from pydantic import TypeAdapter
 from typing_extensions import override
 
-from creativeflow_shared.application._repository import (
-    Projection,
-    Repository,
-    StoredRecord,
-    paths_of,
-)
-from creativeflow_shared.domain import AggregateRoot, where
+from creativeflow_shared.application._repository import Repository
+from creativeflow_shared.application._storable import storable, unstorable_fields
+from creativeflow_shared.application.ports import Projection, Storage, snapshot_of
+from creativeflow_shared.domain import AggregateRoot, InvalidInputError, where
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from creativeflow_shared.application.ports import RecordCodec, StoredRecord
     from creativeflow_shared.domain import Specification
 
 __all__ = [
+    "DocumentCodec",
     "DocumentRepository",
     "JsonKind",
     "ProjectionRequest",
@@ -94,33 +93,25 @@ class DocumentRepository(Repository[A, I]):
 
     @classmethod
     @override
-    def _resolve_projections(cls) -> tuple[Projection, ...]:
-        # Document tables key a tenant-owned aggregate by tenant and id (see document_table).
-        cls.ids_per_tenant = cls.tenant_owned
-        return tuple(_resolve(cls.aggregate_class, p, cls.tenant_owned) for p in cls.projections)
-
-    @override
-    def encode(self, aggregate: A, state: dict[str, Any], *, version: int) -> object:
-        """Return the document: the snapshot itself (the JSON form without the version)."""
-        return state
-
-    @override
-    def decode(self, record: StoredRecord) -> A:
-        """Validate the stored document back into the aggregate, with its stored version."""
-        # One validation, version included (assigning it afterwards would validate again).
-        return cast(
-            "A", self.aggregate_class.model_validate({**record.data, "version": record.version})
+    def _describe(cls) -> Storage:
+        owned = "tenant_id" in cls.aggregate_class.model_fields
+        return Storage(
+            aggregate_class=cls.aggregate_class,
+            resource_name=cls.resource_name,
+            repository_name=cls.__name__,
+            # Document tables key a tenant-owned aggregate by tenant and id (document_table).
+            ids_per_tenant=owned,
+            projections=tuple(_resolve(cls.aggregate_class, p, owned) for p in cls.projections),
         )
 
     @override
-    def _loaded_snapshot(self, record: StoredRecord, aggregate: A) -> dict[str, Any]:
-        # The stored JSON is the snapshot: the aggregate is not serialised again to track it.
-        return cast("dict[str, Any]", record.data)
+    def _new_codec(self) -> RecordCodec:
+        return DocumentCodec(self.storage)
 
     @override
     def _check_queryable(self, specification: Specification[Any]) -> None:
-        for path in paths_of(specification):
-            if path in self._sortable_paths:
+        for path in specification.paths():
+            if path in self.storage.sortable_paths:
                 continue
             if json_kind(where(self.aggregate_class).follow(path).annotation) is None:
                 msg = (
@@ -128,6 +119,55 @@ class DocumentRepository(Repository[A, I]):
                     f"inside JSON: add project({'.'.join(path)!r}) to {type(self).__name__}"
                 )
                 raise TypeError(msg)
+
+
+class DocumentCodec:
+    """The ``RecordCodec`` of the document style: the aggregate's JSON form is the record."""
+
+    __slots__ = ("_storage",)
+
+    def __init__(self, storage: Storage) -> None:
+        """Encode and decode the aggregates ``storage`` describes."""
+        self._storage = storage
+
+    def encode(self, aggregate: AggregateRoot[Any], state: dict[str, Any], version: int) -> object:  # noqa: ARG002 (the port's signature)
+        """Return the document: the snapshot itself (the JSON form without the version)."""
+        return state
+
+    def decode(self, record: StoredRecord) -> AggregateRoot[Any]:
+        """Validate the stored document back into the aggregate, with its stored version."""
+        # One validation, version included (assigning it afterwards would validate again).
+        data = {**record.data, "version": record.version}
+        return self._storage.aggregate_class.model_validate(data)
+
+    def snapshot(self, aggregate: AggregateRoot[Any]) -> dict[str, Any]:
+        """Return the aggregate's JSON form without the version (``snapshot_of``)."""
+        return snapshot_of(aggregate)
+
+    def loaded_snapshot(
+        self,
+        record: StoredRecord,
+        aggregate: AggregateRoot[Any],  # noqa: ARG002 (the port's signature)
+    ) -> dict[str, Any]:
+        """Return the stored JSON: the aggregate is not serialised again to track it."""
+        return cast("dict[str, Any]", record.data)
+
+    def refuse_unstorable(
+        self, state: dict[str, Any], projections: dict[str, object]
+    ) -> InvalidInputError | None:
+        """Name every value of the snapshot or its columns no store keeps (``None``: none).
+
+        The columns hold typed values (decimals, datetimes) that the snapshot holds as text.
+        """
+        if storable(state) and all(storable(value) for value in projections.values()):
+            return None
+        problems = unstorable_fields(state)
+        reported = {problem.loc for problem in problems}
+        for projection in self._storage.projections:
+            if projection.path not in reported:
+                problems += unstorable_fields(projections[projection.name], *projection.path)
+        name = self._storage.resource_name
+        return InvalidInputError(problems, f"{name} holds values no store keeps")
 
 
 class JsonKind(enum.Enum):

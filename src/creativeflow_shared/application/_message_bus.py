@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, ca
 from pydantic import BaseModel, ConfigDict
 from returns.result import Failure, Result
 
+from creativeflow_shared.application._async_unit_of_work import AsyncUnitOfWork
 from creativeflow_shared.application._context import current_context, use_context
-from creativeflow_shared.application._unit_of_work import AsyncUnitOfWork, UnitOfWork
+from creativeflow_shared.application._unit_of_work import UnitOfWork
 from creativeflow_shared.domain import DomainEvent, KernelError
 
 if TYPE_CHECKING:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from creativeflow_shared.application._context import RequestContext, current_context
 from creativeflow_shared.domain import EventRegistry, event_registry
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from datetime import datetime
     from uuid import UUID
 
     from creativeflow_shared.domain import DomainEvent
 
-__all__ = ["OUTBOX_NAME_MAX_LENGTH", "OutboxMessage", "OutboxStore"]
+__all__ = ["OUTBOX_NAME_MAX_LENGTH", "OutboxMessage"]
 
 #: The longest aggregate type, aggregate id and event type an outbox row keeps.
 OUTBOX_NAME_MAX_LENGTH = 255
@@ -79,15 +78,3 @@ class OutboxMessage:
             headers={key: value for key, value in headers.items() if value is not None},
             occurred_at=event.occurred_at,
         )
-
-
-class OutboxStore(Protocol):
-    """The port a unit of work writes outbox messages through (inside its transaction)."""
-
-    def append(self, messages: Sequence[OutboxMessage]) -> None:
-        """Store ``messages`` in the current transaction.
-
-        Raises:
-            AlreadyExistsError: If a message id is stored already (an event committed twice).
-        """
-        ...

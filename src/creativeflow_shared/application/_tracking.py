@@ -4,50 +4,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from creativeflow_shared.application._writer import RecordWriter
+    from creativeflow_shared.domain import AggregateRoot
 
-    from returns.result import Result
-
-    from creativeflow_shared.domain import (
-        AggregateRoot,
-        AlreadyExistsError,
-        ConcurrencyConflictError,
-        InvalidInputError,
-        NotFoundError,
-    )
-
-__all__ = ["Persister", "State", "TrackedAggregate", "Tracker"]
-
-
-class Persister(Protocol):
-    """What a repository offers the unit of work to save its aggregates."""
-
-    def persist_new(
-        self, batch: Sequence[tuple[AggregateRoot[Any], dict[str, Any]]]
-    ) -> Result[None, AlreadyExistsError | InvalidInputError]:
-        """Insert new aggregates, each with its stored form."""
-        ...
-
-    def persist_changed(
-        self, aggregate: AggregateRoot[Any], state: dict[str, Any]
-    ) -> Result[
-        None, ConcurrencyConflictError | NotFoundError | AlreadyExistsError | InvalidInputError
-    ]:
-        """Write the next version of a changed aggregate, given its stored form."""
-        ...
-
-    def persist_removed(
-        self, aggregate: AggregateRoot[Any]
-    ) -> Result[None, ConcurrencyConflictError | NotFoundError]:
-        """Delete an aggregate."""
-        ...
-
-    def snapshot(self, aggregate: AggregateRoot[Any]) -> dict[str, Any]:
-        """Return the aggregate's stored form."""
-        ...
+__all__ = ["State", "TrackedAggregate", "Tracker"]
 
 
 class State(enum.Enum):
@@ -60,10 +23,10 @@ class State(enum.Enum):
 
 @dataclass(slots=True)
 class TrackedAggregate:
-    """One aggregate the unit of work knows, with how to save it."""
+    """One aggregate the unit of work knows, with the writer that saves it."""
 
     aggregate: AggregateRoot[Any]
-    persister: Persister
+    writer: RecordWriter
     state: State
     snapshot: dict[str, Any] | None = None
     written: dict[str, Any] | None = None
@@ -82,6 +45,10 @@ class Tracker:
         """Start with nothing tracked."""
         self._entries: dict[tuple[type, object], TrackedAggregate] = {}
 
+    def entry(self, kind: type, id_: object) -> TrackedAggregate | None:
+        """Return what is tracked under ``id_`` (removed aggregates too), or ``None``."""
+        return self._entries.get((kind, id_))
+
     def tracked(self, kind: type, id_: object) -> AggregateRoot[Any] | None:
         """Return the aggregate tracked under ``id_`` unless it is removed or unknown."""
         entry = self._entries.get((kind, id_))
@@ -99,30 +66,30 @@ class Tracker:
         kind: type,
         id_: object,
         aggregate: AggregateRoot[Any],
-        persister: Persister,
+        writer: RecordWriter,
         snapshot: dict[str, Any],
     ) -> None:
         """Remember an aggregate read from storage, with its stored form to detect changes."""
-        self._entries[kind, id_] = TrackedAggregate(aggregate, persister, State.LOADED, snapshot)
+        self._entries[kind, id_] = TrackedAggregate(aggregate, writer, State.LOADED, snapshot)
 
     def add(
-        self, kind: type, id_: object, aggregate: AggregateRoot[Any], persister: Persister
+        self, kind: type, id_: object, aggregate: AggregateRoot[Any], writer: RecordWriter
     ) -> None:
         """Remember a new aggregate to insert."""
         entry = self._entries.get((kind, id_))
         if entry is not None and entry.aggregate is aggregate and entry.state is not State.REMOVED:
             return
-        self._entries[kind, id_] = TrackedAggregate(aggregate, persister, State.NEW)
+        self._entries[kind, id_] = TrackedAggregate(aggregate, writer, State.NEW)
 
     def remove(
-        self, kind: type, id_: object, aggregate: AggregateRoot[Any], persister: Persister
+        self, kind: type, id_: object, aggregate: AggregateRoot[Any], writer: RecordWriter
     ) -> None:
         """Remember that an aggregate is to be deleted (a new one is simply forgotten)."""
         entry = self._entries.get((kind, id_))
         if entry is not None and entry.state is State.NEW:
             del self._entries[kind, id_]
             return
-        self._entries[kind, id_] = TrackedAggregate(aggregate, persister, State.REMOVED)
+        self._entries[kind, id_] = TrackedAggregate(aggregate, writer, State.REMOVED)
 
     def entries(self) -> list[TrackedAggregate]:
         """Every tracked aggregate, in the order it was first seen."""

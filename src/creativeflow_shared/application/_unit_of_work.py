@@ -1,9 +1,8 @@
 """Units of work: one transaction, its repositories, and the events its commit releases.
 
-The logic exists once, in the synchronous ``UnitOfWork``. ``AsyncUnitOfWork`` wraps
-a synchronous unit of work and runs each of its steps through a *runner*: for SQLAlchemy that is
-``AsyncSession.run_sync`` (the same statements, driven by the async driver), for the in-memory
-fake a plain call. No step is written twice.
+The logic exists once, in the synchronous ``UnitOfWork``; ``AsyncUnitOfWork`` runs its steps
+from async code. At commit the unit of work asks each tracked aggregate's ``RecordWriter``
+(made by its repository) to write it, then writes the events to the outbox.
 """
 
 from __future__ import annotations
@@ -11,17 +10,13 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar, cast
 
 from returns.result import Failure, Result, Success
 
 from creativeflow_shared.application._context import current_context
-from creativeflow_shared.application._outbox import (
-    OUTBOX_NAME_MAX_LENGTH,
-    OutboxMessage,
-    OutboxStore,
-)
-from creativeflow_shared.application._repository import RecordStore, Repository
+from creativeflow_shared.application._outbox import OUTBOX_NAME_MAX_LENGTH, OutboxMessage
+from creativeflow_shared.application._repository import Repository
 from creativeflow_shared.application._storable import storable, unstorable_fields
 from creativeflow_shared.application._tracking import State, TrackedAggregate, Tracker
 from creativeflow_shared.domain import (
@@ -33,13 +28,12 @@ from creativeflow_shared.domain import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
     from types import TracebackType
 
-    from creativeflow_shared.application._async_repository import AsyncRepository
+    from creativeflow_shared.application.ports import StoreProvider
     from creativeflow_shared.domain import AggregateRoot, DomainEvent
 
-__all__ = ["AsyncUnitOfWork", "CommitError", "Runner", "StoreProvider", "UnitOfWork"]
+__all__ = ["CommitError", "UnitOfWork"]
 
 A = TypeVar("A", bound="AggregateRoot[Any]")
 I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
@@ -50,18 +44,6 @@ T = TypeVar("T")
 CommitError: TypeAlias = (
     ConcurrencyConflictError | NotFoundError | AlreadyExistsError | InvalidInputError
 )
-
-
-class StoreProvider(Protocol):
-    """The stores of one transaction, as a backend provides them to a unit of work."""
-
-    def store(self, repository: Repository[Any, Any]) -> RecordStore:
-        """Return the store behind ``repository`` in this transaction."""
-        ...
-
-    def outbox_store(self) -> OutboxStore:
-        """Return the outbox of this transaction."""
-        ...
 
 
 class UnitOfWork(ABC):
@@ -226,19 +208,19 @@ class UnitOfWork(ABC):
         for entry in ordered:
             written: Result[None, CommitError]
             if entry.state is State.REMOVED:
-                written = entry.persister.persist_removed(entry.aggregate)
+                written = entry.writer.delete(entry.aggregate)
             else:
                 state = cast("dict[str, Any]", entry.written)
-                written = entry.persister.persist_changed(entry.aggregate, state)
+                written = entry.writer.update(entry.aggregate, state)
             if isinstance(written, Failure):
                 return written
         batches: dict[int, list[TrackedAggregate]] = {}
         for entry in changed:
             if entry.state is State.NEW:
-                batches.setdefault(id(entry.persister), []).append(entry)
+                batches.setdefault(id(entry.writer), []).append(entry)
         for batch in batches.values():
             rows = [(entry.aggregate, cast("dict[str, Any]", entry.written)) for entry in batch]
-            inserted = batch[0].persister.persist_new(rows)
+            inserted = batch[0].writer.insert(rows)
             if isinstance(inserted, Failure):
                 return inserted
         return Success(None)
@@ -248,7 +230,7 @@ class UnitOfWork(ABC):
         for entry in self._tracker.entries():
             entry.written = None  # what an earlier, failed commit meant to write is stale
             if entry.state is not State.REMOVED:
-                state = entry.persister.snapshot(entry.aggregate)
+                state = entry.writer.snapshot(entry.aggregate)
                 unchanged = entry.state is State.LOADED and state == entry.snapshot
                 if unchanged and not entry.aggregate.pending_events:
                     continue
@@ -326,108 +308,3 @@ class _Released:
 
 #: A commit that writes no event releases nothing (shared: it is never changed).
 _NOTHING_RELEASED: Success[_Released] = Success(_Released([], 0))
-
-
-class Runner(Protocol):
-    """Runs a synchronous step of a unit of work from async code."""
-
-    def __call__(self, step: Callable[[], T], /) -> Awaitable[T]:
-        """Run ``step`` and return its result."""
-        ...
-
-
-class AsyncUnitOfWork(ABC):
-    """The ``async with`` flavour of ``UnitOfWork``, running its steps through a runner.
-
-    Subclasses provide the synchronous unit of work and the runner when the block starts.
-    """
-
-    def __init__(self) -> None:
-        """Create the unit of work; the transaction starts when the block starts."""
-        self._inner: UnitOfWork | None = None
-        self._run: Runner | None = None
-        self._released: list[DomainEvent] = []
-
-    @abstractmethod
-    async def _open(self) -> tuple[UnitOfWork, Runner]:
-        """Start the backend's session; return the synchronous unit of work and its runner."""
-
-    @abstractmethod
-    async def _close(self) -> None:
-        """Release the backend's session."""
-
-    async def __aenter__(self) -> Self:
-        """Start the transaction."""
-        inner, run = await self._open()
-        try:
-            await run(inner.__enter__)
-        except BaseException:
-            await self._close()
-            raise
-        self._inner, self._run = inner, run
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed and release the transaction."""
-        inner, run = self._parts()
-        try:
-            await run(lambda: inner.__exit__(exc_type, exc, traceback))
-        finally:
-            self._released.extend(inner.collect_committed_events())
-            self._inner = self._run = None
-            await self._close()
-
-    def _parts(self) -> tuple[UnitOfWork, Runner]:
-        if self._inner is None or self._run is None:
-            msg = "use the unit of work inside an `async with` block"
-            raise RuntimeError(msg)
-        return self._inner, self._run
-
-    def repository(self, kind: type[Repository[A, I]]) -> AsyncRepository[A, I]:
-        """Return the async view of repository ``kind`` bound to this transaction."""
-        from creativeflow_shared.application._async_repository import (  # noqa: PLC0415 (cycle)
-            AsyncRepository,
-        )
-
-        inner, run = self._parts()
-        return AsyncRepository(inner.repository(kind), run)
-
-    async def run(self, kind: type[R], step: Callable[[R], T]) -> T:
-        """Run synchronous repository code (e.g. a custom query method) in this transaction."""
-        inner, run = self._parts()
-        return await run(lambda: step(inner.repository(kind)))
-
-    def record(self, event: DomainEvent) -> None:
-        """Queue an event that belongs to no aggregate; it is stored on commit."""
-        self._parts()[0].record(event)
-
-    async def commit(self) -> Result[None, CommitError]:
-        """Write every change and its events in one transaction (see ``commit``).
-
-        Returns:
-            ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError``,
-            ``NotFoundError``, ``AlreadyExistsError`` or ``InvalidInputError``; after a failure
-            nothing is written and nothing changed (see ``UnitOfWork.commit``).
-        """
-        inner, run = self._parts()
-        return await run(inner.commit)
-
-    async def rollback(self) -> None:
-        """Discard every uncommitted change."""
-        inner, run = self._parts()
-        await run(inner.rollback)
-
-    def collect_committed_events(self) -> tuple[DomainEvent, ...]:
-        """Return the events of the commits so far, oldest first, and forget them.
-
-        Works during the block and after it (the message bus collects after the block).
-        """
-        if self._inner is not None:
-            self._released.extend(self._inner.collect_committed_events())
-        events, self._released = tuple(self._released), []
-        return events

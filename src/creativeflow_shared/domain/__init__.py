@@ -6,6 +6,7 @@ library, pydantic and returns only; importing it never imports SQLAlchemy or a d
 """
 
 from creativeflow_shared.domain._aggregate import AggregateRoot
+from creativeflow_shared.domain._attribute import Attribute, where
 from creativeflow_shared.domain._clock import (
     Clock,
     FixedClock,
@@ -14,6 +15,7 @@ from creativeflow_shared.domain._clock import (
     use_clock,
     utc_now,
 )
+from creativeflow_shared.domain._comparable import comparable, comparable_type, value_at
 from creativeflow_shared.domain._currency import Currency
 from creativeflow_shared.domain._email import Email
 from creativeflow_shared.domain._entity import Entity
@@ -37,20 +39,15 @@ from creativeflow_shared.domain._identity import Identity
 from creativeflow_shared.domain._money import Money
 from creativeflow_shared.domain._percentage import Percentage
 from creativeflow_shared.domain._result import at, collect, collect_async, combine, validate
+from creativeflow_shared.domain._sort_key import SortKey
 from creativeflow_shared.domain._specification import (
     And,
-    Attribute,
     Comparison,
     IsNull,
     Not,
     Operator,
     Or,
-    SortKey,
     Specification,
-    comparable,
-    comparable_type,
-    value_at,
-    where,
 )
 from creativeflow_shared.domain._text import NonEmptyStr, Slug
 from creativeflow_shared.domain._time_range import TimeRange

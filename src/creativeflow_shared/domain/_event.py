@@ -9,15 +9,31 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from typing_extensions import override
 
 from creativeflow_shared.domain._clock import utc_now
-from creativeflow_shared.domain._event_registry import event_registry
 from creativeflow_shared.domain._model_typing import FrozenModelMetaclass
 from creativeflow_shared.domain._uuid7 import uuid7
 from creativeflow_shared.domain._validators import to_utc
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from typing_extensions import Unpack
 
-__all__ = ["DomainEvent"]
+__all__ = ["DomainEvent", "on_definition"]
+
+# The registry is typed against events, so events do not know the registry: the registry
+# module connects its default instance here instead (one-way dependency, no import cycle).
+_listeners: list[Callable[[type[DomainEvent]], None]] = []
+
+
+def on_definition(listener: Callable[[type[DomainEvent]], None]) -> None:
+    """Hand every concrete event class defined from now on to ``listener``.
+
+    The class statement calls ``listener`` once the class has its ``event_type`` and
+    ``schema_version``; what ``listener`` raises refuses the class. The event registry module
+    connects ``event_registry.register`` as it is imported, and the domain package imports it
+    before any event class can be defined outside the package.
+    """
+    _listeners.append(listener)
 
 
 class DomainEvent(BaseModel, metaclass=FrozenModelMetaclass):
@@ -86,4 +102,5 @@ class DomainEvent(BaseModel, metaclass=FrozenModelMetaclass):
             raise TypeError(msg)
         cls.event_type = event_type if event_type is not None else cls.__name__
         cls.schema_version = schema_version
-        event_registry.register(cls)
+        for listener in _listeners:
+            listener(cls)

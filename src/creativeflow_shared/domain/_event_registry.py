@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
-from decimal import Decimal
 from typing import (
     TYPE_CHECKING,
     Annotated,
@@ -14,8 +13,6 @@ from typing import (
     TypeVar,
     Union,
     cast,
-    get_args,
-    get_origin,
 )
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
@@ -27,6 +24,8 @@ from creativeflow_shared.domain._errors import (
     InvalidInputError,
     UnknownEventTypeError,
 )
+from creativeflow_shared.domain._event import on_definition
+from creativeflow_shared.domain._non_finite import reads_non_finite
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -333,52 +332,13 @@ class EventRegistry:
             if self._adapter is not None or not self._classes:
                 return self._adapter
             envelopes = tuple(_envelope(event_class) for event_class in self._classes.values())
-            self._lenient = any(_reads_non_finite(c) for c in self._classes.values())
+            self._lenient = any(reads_non_finite(c) for c in self._classes.values())
             if len(envelopes) == 1:
                 self._adapter = TypeAdapter(envelopes[0])
             else:
                 union = _annotated[_union[envelopes], Field(discriminator="event_type")]
                 self._adapter = TypeAdapter(union)
             return self._adapter
-
-
-def _reads_non_finite(  # noqa: PLR0911 (one answer per kind of annotation)
-    annotation: object, *, strict: bool = False, seen: frozenset[type] = frozenset()
-) -> bool:
-    """Whether a value of ``annotation`` may hold NaN or infinity after validation.
-
-    True for ``Any`` and ``object``, for containers whose items are not typed, for a float or
-    decimal in a model that allows non-finite numbers, and for what cannot be told (a forward
-    reference); false for a model, at any depth, whose numbers are all checked.
-    """
-    if annotation is Any:  # a class of its own since Python 3.11
-        return True
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _reads_non_finite(get_args(annotation)[0], strict=strict, seen=seen)
-    if origin is Literal:
-        return False
-    if origin is not None:
-        members = [arg for arg in get_args(annotation) if arg is not Ellipsis]
-        return not members or any(
-            _reads_non_finite(member, strict=strict, seen=seen) for member in members
-        )
-    if not isinstance(annotation, type):
-        return annotation is not None  # ``Any``, a forward reference: cannot tell
-    if annotation in _UNTYPED_CONTAINERS or annotation is object:
-        return True
-    if issubclass(annotation, BaseModel):
-        if annotation in seen:
-            return False
-        own = annotation.model_config.get("allow_inf_nan", True) is False
-        return any(
-            _reads_non_finite(field.annotation, strict=own, seen=seen | {annotation})
-            for field in annotation.model_fields.values()
-        )
-    return issubclass(annotation, float | Decimal) and not strict
-
-
-_UNTYPED_CONTAINERS = frozenset({dict, list, tuple, set, frozenset})
 
 
 def _envelope(event_class: type[DomainEvent]) -> type[BaseModel]:
@@ -397,3 +357,4 @@ def _envelope(event_class: type[DomainEvent]) -> type[BaseModel]:
 
 #: The registry every ``DomainEvent`` subclass joins when it is defined.
 event_registry = EventRegistry()
+on_definition(event_registry.register)

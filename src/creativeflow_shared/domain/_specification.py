@@ -3,51 +3,28 @@
 A specification is a small expression tree (comparisons of attribute paths with values,
 joined by ``&``, ``|`` and ``~``). It evaluates in memory with SQL's three-valued logic, so a
 comparison with a missing (``None``) attribute is *unknown* rather than false, exactly as the
-same specification compiled to a SQL ``WHERE`` clause behaves.
+same specification compiled to a SQL ``WHERE`` clause behaves. Each node also says which
+attribute paths it compares and with which values, so that a store can check a specification
+before it runs one.
+
+``where`` builds the leaves from the fields of a model; the tree itself needs no model.
 """
 
 from __future__ import annotations
 
 import enum
-import inspect
 import operator
-import types
 from abc import ABC, abstractmethod
-from typing import (
-    TYPE_CHECKING,
-    Annotated,
-    Any,
-    Generic,
-    TypeGuard,
-    TypeVar,
-    Union,
-    cast,
-    final,
-    get_args,
-    get_origin,
-)
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, final
 
-from pydantic import BaseModel, RootModel, TypeAdapter
 from typing_extensions import override
+
+from creativeflow_shared.domain._comparable import comparable, value_at
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-__all__ = [
-    "And",
-    "Attribute",
-    "Comparison",
-    "IsNull",
-    "Not",
-    "Operator",
-    "Or",
-    "SortKey",
-    "Specification",
-    "comparable",
-    "comparable_type",
-    "value_at",
-    "where",
-]
+__all__ = ["And", "Comparison", "IsNull", "Not", "Operator", "Or", "Specification"]
 
 T = TypeVar("T")
 
@@ -75,56 +52,6 @@ _COMPARE: dict[Operator, Callable[[Any, Any], bool]] = {
 }
 
 
-def comparable(value: object) -> object:
-    """Reduce a domain value to the primitive it is compared (and stored) as.
-
-    Scalar values and ids become the primitive they wrap, enums their value.
-
-    Examples:
-        >>> from creativeflow_shared.domain import Slug
-        >>> comparable(Slug("summer-sale"))
-        'summer-sale'
-    """
-    while True:
-        if isinstance(value, RootModel):
-            value = cast("RootModel[object]", value).root
-        elif isinstance(value, enum.Enum):
-            value = value.value
-        else:
-            return value
-
-
-def comparable_type(annotation: object) -> type | None:
-    """Return the type ``comparable`` gives for values of ``annotation``, if it is one type.
-
-    ``None`` when the values may reduce to several types (a union of two types, an enum
-    whose values differ in type) or when the annotation is not a class.
-
-    Examples:
-        >>> from uuid import UUID
-        >>> from creativeflow_shared.domain import Identity, Slug
-        >>> class JobId(Identity):
-        ...     pass
-        >>> comparable_type(JobId) is UUID, comparable_type(Slug | None) is str
-        (True, True)
-    """
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return comparable_type(get_args(annotation)[0])
-    if origin is Union or origin is types.UnionType:
-        members = [a for a in get_args(annotation) if a is not type(None)]
-        return comparable_type(members[0]) if len(members) == 1 else None
-    kind: Any = annotation
-    if not inspect.isclass(kind):
-        return None
-    if issubclass(kind, RootModel):
-        return comparable_type(kind.model_fields["root"].annotation)
-    if issubclass(kind, enum.Enum):
-        kinds: set[type] = {type(cast("object", member.value)) for member in kind}
-        return kinds.pop() if len(kinds) == 1 else None
-    return kind
-
-
 class Specification(ABC, Generic[T]):
     """A predicate over candidates of type ``T``; combine with ``&``, ``|`` and ``~``.
 
@@ -132,6 +59,7 @@ class Specification(ABC, Generic[T]):
 
     Examples:
         >>> from pydantic import BaseModel
+        >>> from creativeflow_shared.domain import where
         >>> class Job(BaseModel):
         ...     status: str
         ...     credits: int
@@ -144,7 +72,8 @@ class Specification(ABC, Generic[T]):
     """
 
     # Nodes are small immutable records; plain slotted classes keep the domain's import cheap
-    # (dataclasses are generated with exec, which costs about a millisecond each).
+    # (dataclasses are generated with exec, which costs about a millisecond each). Each concrete
+    # node names its fields in ``__slots__``: equality, hashing and repr read them from there.
     __slots__: tuple[str, ...] = ()
 
     def _init(self, **fields: object) -> None:
@@ -178,6 +107,30 @@ class Specification(ABC, Generic[T]):
     def evaluate(self, candidate: T) -> bool | None:
         """Return ``True``, ``False`` or ``None`` (unknown) as SQL's three-valued logic does."""
 
+    @abstractmethod
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """Return every attribute path the specification compares, in order, repeats kept.
+
+        Examples:
+            >>> credits_ge_10 = Comparison(("credits",), Operator.GE, 10)
+            >>> spec = (credits_ge_10 | ~IsNull(("note",))) & credits_ge_10
+            >>> spec.paths()
+            (('credits',), ('note',), ('credits',))
+        """
+
+    @abstractmethod
+    def compared_values(self) -> tuple[tuple[tuple[str, ...], object], ...]:
+        """Return every value the specification compares with, each beside its path, in order.
+
+        The members of an ``IN`` comparison come one by one; a null check compares with none.
+
+        Examples:
+            >>> status_in = Comparison(("status",), Operator.IN, ("open", "held"))
+            >>> spec = status_in & ~IsNull(("note",)) & Comparison(("credits",), Operator.GE, 10)
+            >>> spec.compared_values()
+            ((('status',), 'open'), (('status',), 'held'), (('credits',), 10))
+        """
+
     def is_satisfied_by(self, candidate: T) -> bool:
         """Whether ``candidate`` satisfies the specification (unknown counts as no)."""
         return self.evaluate(candidate) is True
@@ -197,22 +150,6 @@ class Specification(ABC, Generic[T]):
     def __invert__(self) -> Specification[T]:
         """The opposite (unknown stays unknown)."""
         return Not(self)
-
-
-def value_at(candidate: object, path: tuple[str, ...]) -> object:
-    """Return the attribute at ``path`` of ``candidate``, or ``None`` past a missing link.
-
-    Examples:
-        >>> from creativeflow_shared.domain import Money
-        >>> value_at(Money.of("2", "EUR"), ("currency", "code"))
-        'EUR'
-    """
-    value = candidate
-    for name in path:
-        if value is None:
-            return None
-        value = getattr(value, name)
-    return value
 
 
 @final
@@ -244,6 +181,20 @@ class Comparison(Specification[T]):
             return None
         return _COMPARE[self.operator](actual, self.value)
 
+    @override
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The compared path."""
+        return (self.path,)
+
+    @override
+    def compared_values(self) -> tuple[tuple[tuple[str, ...], object], ...]:
+        """The value beside the path; for ``IN``, each member of the tuple beside it."""
+        value = self.value
+        if self.operator is Operator.IN and isinstance(value, tuple):
+            members = cast("tuple[object, ...]", value)
+            return tuple((self.path, member) for member in members)
+        return ((self.path, value),)
+
 
 @final
 class IsNull(Specification[T]):
@@ -261,47 +212,67 @@ class IsNull(Specification[T]):
         """Whether the attribute is missing."""
         return value_at(candidate, self.path) is None
 
+    @override
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The tested path."""
+        return (self.path,)
+
+    @override
+    def compared_values(self) -> tuple[tuple[tuple[str, ...], object], ...]:
+        """No value: a null check compares with none."""
+        return ()
+
+
+class _Connective(Specification[T]):
+    """Two operands joined by ``And`` or ``Or``, in Kleene's three-valued logic.
+
+    One answer of an operand decides the whole (false for ``And``, true for ``Or``); short of
+    it, the whole is unknown when an operand is, and the other answer when neither is.
+    """
+
+    __slots__ = ()
+    #: The answer of an operand that decides the whole.
+    _decisive: ClassVar[bool]
+    left: Specification[T]
+    right: Specification[T]
+
+    def __init__(self, left: Specification[T], right: Specification[T]) -> None:
+        """Join ``left`` and ``right``."""
+        self._init(left=left, right=right)
+
+    @override
+    def evaluate(self, candidate: T) -> bool | None:
+        """Kleene conjunction (``And``) or disjunction (``Or``) of the two operands."""
+        left, right = self.left.evaluate(candidate), self.right.evaluate(candidate)
+        if left is self._decisive or right is self._decisive:
+            return self._decisive
+        return None if left is None or right is None else not self._decisive
+
+    @override
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The left operand's paths, then the right operand's."""
+        return self.left.paths() + self.right.paths()
+
+    @override
+    def compared_values(self) -> tuple[tuple[tuple[str, ...], object], ...]:
+        """The left operand's values, then the right operand's."""
+        return self.left.compared_values() + self.right.compared_values()
+
 
 @final
-class And(Specification[T]):
+class And(_Connective[T]):
     """Both operands hold (false wins over unknown)."""
 
     __slots__ = ("left", "right")
-    left: Specification[T]
-    right: Specification[T]
-
-    def __init__(self, left: Specification[T], right: Specification[T]) -> None:
-        """Join two specifications."""
-        self._init(left=left, right=right)
-
-    @override
-    def evaluate(self, candidate: T) -> bool | None:
-        """Kleene conjunction of the two operands."""
-        left, right = self.left.evaluate(candidate), self.right.evaluate(candidate)
-        if left is False or right is False:
-            return False
-        return True if left and right else None
+    _decisive = False
 
 
 @final
-class Or(Specification[T]):
+class Or(_Connective[T]):
     """At least one operand holds (true wins over unknown)."""
 
     __slots__ = ("left", "right")
-    left: Specification[T]
-    right: Specification[T]
-
-    def __init__(self, left: Specification[T], right: Specification[T]) -> None:
-        """Offer two alternatives."""
-        self._init(left=left, right=right)
-
-    @override
-    def evaluate(self, candidate: T) -> bool | None:
-        """Kleene disjunction of the two operands."""
-        left, right = self.left.evaluate(candidate), self.right.evaluate(candidate)
-        if left is True or right is True:
-            return True
-        return False if left is False and right is False else None
+    _decisive = True
 
 
 @final
@@ -321,267 +292,12 @@ class Not(Specification[T]):
         result = self.operand.evaluate(candidate)
         return None if result is None else not result
 
-
-def _unwrap(annotation: object) -> tuple[object, bool]:
-    """Strip ``Annotated`` and ``Optional``; return the core type and whether it is optional."""
-    optional = False
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin is Union or origin is types.UnionType:
-            args = [arg for arg in get_args(annotation) if arg is not type(None)]
-            optional = optional or len(args) < len(get_args(annotation))
-            if len(args) != 1:
-                return annotation, optional
-            annotation = args[0]
-        else:
-            return annotation, optional
-
-
-@final
-class SortKey(Generic[T]):
-    """One attribute to order results of model ``T`` by; build with ``where(T).field.asc()``.
-
-    Attributes:
-        path: Attribute names from the candidate to the attribute.
-        descending: Whether larger values come first.
-        nullable: Whether the attribute may be ``None`` (such keys cannot drive keyset pages).
-    """
-
-    __slots__ = ("_adapter", "annotation", "descending", "nullable", "path")
-
-    def __init__(
-        self,
-        path: tuple[str, ...],
-        *,
-        descending: bool,
-        nullable: bool,
-        annotation: object = object,
-    ) -> None:
-        """Order by the attribute at ``path`` whose values have type ``annotation``."""
-        self.path = path
-        self.descending = descending
-        self.nullable = nullable
-        self.annotation = annotation
-        self._adapter: TypeAdapter[Any] | None = None
-
-    def parse(self, value: object) -> object:
-        """Validate a JSON value (e.g. read from a cursor) into this key's primitive.
-
-        Raises:
-            pydantic.ValidationError: If ``value`` is not a valid value of the attribute.
-        """
-        if self._adapter is None:
-            self._adapter = TypeAdapter(cast("Any", self.annotation))
-        return comparable(self._adapter.validate_python(value))
-
-    def value_of(self, candidate: T) -> object:
-        """Return the candidate's value for this key, reduced to its primitive."""
-        return comparable(value_at(candidate, self.path))
+    @override
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The operand's paths."""
+        return self.operand.paths()
 
     @override
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return (self.path, self.descending) == (other.path, other.descending)
-
-    @override
-    def __hash__(self) -> int:
-        return hash((self.path, self.descending))
-
-    @override
-    def __repr__(self) -> str:
-        return f"SortKey({'.'.join(self.path)}, {'desc' if self.descending else 'asc'})"
-
-
-def _name(model: object) -> str:
-    return getattr(model, "__name__", repr(model))
-
-
-def _is_model(annotation: object) -> TypeGuard[type[BaseModel]]:
-    return (
-        isinstance(annotation, type)
-        and issubclass(annotation, BaseModel)
-        and not issubclass(annotation, RootModel)
-    )
-
-
-@final
-class Attribute(Generic[T]):
-    """An attribute path of model ``T``, checked against the model's fields when built.
-
-    Reach nested fields with attribute access (or ``["name"]`` for names that clash with the
-    comparison methods); compare with ``eq``, ``lt``, ``in_``, ... Values are
-    validated against the field's type, so the comparison is decided when the specification
-    is *defined*, never at query time.
-    """
-
-    __slots__ = ("_adapter", "_annotation", "_model", "_optional", "_path")
-
-    def __init__(
-        self,
-        model: type[T],
-        path: tuple[str, ...],
-        annotation: object,
-        *,
-        within_optional: bool = False,
-    ) -> None:
-        """Point at ``path`` in ``model``; use ``where`` rather than this directly.
-
-        ``within_optional`` says that a parent on the path may be ``None``, which makes this
-        attribute missing too.
-        """
-        self._model = model
-        self._path = path
-        self._annotation, optional = _unwrap(annotation)
-        self._optional = optional or within_optional
-        self._adapter: TypeAdapter[Any] | None = None
-
-    @property
-    def path(self) -> tuple[str, ...]:
-        """The attribute names from the candidate to this attribute."""
-        return self._path
-
-    @property
-    def annotation(self) -> object:
-        """The attribute's type, without ``Optional`` and ``Annotated`` wrappers."""
-        return self._annotation
-
-    @property
-    def optional(self) -> bool:
-        """Whether the attribute may be ``None``."""
-        return self._optional
-
-    def __getattr__(self, name: str) -> Attribute[T]:
-        """Step into the nested field ``name``."""
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self[name]
-
-    def follow(self, path: Iterable[str]) -> Attribute[T]:
-        """Step through every name of ``path`` (e.g. ``("cost", "amount")``) in turn."""
-        attribute = self
-        for name in path:
-            attribute = attribute[name]
-        return attribute
-
-    def __getitem__(self, name: str) -> Attribute[T]:
-        """Step into the nested field ``name`` (for names that clash with methods)."""
-        annotation = self._annotation
-        if not _is_model(annotation):
-            where_ = ".".join((_name(self._model), *self._path))
-            msg = f"{where_} has no fields to select {name!r} from"
-            raise AttributeError(msg)
-        fields = annotation.model_fields
-        if name not in fields:
-            known = ", ".join(sorted(fields))
-            msg = f"{annotation.__name__} has no field {name!r}; known fields: {known}"
-            raise AttributeError(msg)
-        return Attribute(
-            self._model,
-            (*self._path, name),
-            fields[name].annotation,
-            within_optional=self._optional,
-        )
-
-    def _value(self, value: object) -> object:
-        if not self._path:
-            msg = "Compare a field of the model, e.g. where(Job).status.eq(...)"
-            raise TypeError(msg)
-        if value is None:
-            msg = "Compare with None through is_null() / is_not_null()"
-            raise TypeError(msg)
-        if self._adapter is None:
-            self._adapter = TypeAdapter(cast("Any", self._annotation))
-        return comparable(self._adapter.validate_python(value))
-
-    def _compare(self, op: Operator, value: object) -> Specification[T]:
-        return Comparison(self._path, op, self._value(value))
-
-    def eq(self, value: object) -> Specification[T]:
-        """The attribute equals ``value``."""
-        return self._compare(Operator.EQ, value)
-
-    def ne(self, value: object) -> Specification[T]:
-        """The attribute differs from ``value`` (unknown when the attribute is missing)."""
-        return self._compare(Operator.NE, value)
-
-    def lt(self, value: object) -> Specification[T]:
-        """The attribute is less than ``value``."""
-        return self._compare(Operator.LT, value)
-
-    def le(self, value: object) -> Specification[T]:
-        """The attribute is less than or equal to ``value``."""
-        return self._compare(Operator.LE, value)
-
-    def gt(self, value: object) -> Specification[T]:
-        """The attribute is greater than ``value``."""
-        return self._compare(Operator.GT, value)
-
-    def ge(self, value: object) -> Specification[T]:
-        """The attribute is greater than or equal to ``value``."""
-        return self._compare(Operator.GE, value)
-
-    def in_(self, values: Iterable[object]) -> Specification[T]:
-        """The attribute equals one of ``values``."""
-        return Comparison(self._path, Operator.IN, tuple(self._value(v) for v in values))
-
-    def is_null(self) -> Specification[T]:
-        """The attribute is missing (``None``)."""
-        self._check_optional()
-        return IsNull(self._path)
-
-    def is_not_null(self) -> Specification[T]:
-        """The attribute is present (not ``None``)."""
-        self._check_optional()
-        return Not(IsNull(self._path))
-
-    def asc(self) -> SortKey[T]:
-        """Order by this attribute, smallest first."""
-        return self._sort_key(descending=False)
-
-    def desc(self) -> SortKey[T]:
-        """Order by this attribute, largest first."""
-        return self._sort_key(descending=True)
-
-    def _sort_key(self, *, descending: bool) -> SortKey[T]:
-        if not self._path:
-            msg = "Order by a field of the model, e.g. where(Job).created_at.asc()"
-            raise TypeError(msg)
-        return SortKey(
-            self._path, descending=descending, nullable=self._optional, annotation=self._annotation
-        )
-
-    def _check_optional(self) -> None:
-        if not self._path or not self._optional:
-            msg = f"{'.'.join(self._path) or 'the model'} is not optional; it is never None"
-            raise TypeError(msg)
-
-    @override
-    def __repr__(self) -> str:
-        return f"where({_name(self._model)})" + "".join(f".{name}" for name in self._path)
-
-
-def where(model: type[T]) -> Attribute[T]:
-    """Start a specification over the pydantic model ``model``.
-
-    Raises:
-        TypeError: If ``model`` is not a pydantic model class.
-
-    Examples:
-        >>> from pydantic import BaseModel
-        >>> class Job(BaseModel):
-        ...     status: str
-        >>> where(Job).status.eq("done").is_satisfied_by(Job(status="done"))
-        True
-        >>> where(Job).colour
-        Traceback (most recent call last):
-        ...
-        AttributeError: Job has no field 'colour'; known fields: status
-    """
-    candidate: object = model
-    if not _is_model(candidate):
-        msg = f"where() needs a pydantic model class, got {model!r}"
-        raise TypeError(msg)
-    return Attribute(model, (), model)
+    def compared_values(self) -> tuple[tuple[tuple[str, ...], object], ...]:
+        """The operand's values."""
+        return self.operand.compared_values()

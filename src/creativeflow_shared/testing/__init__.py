@@ -39,15 +39,13 @@ if TYPE_CHECKING:
         ContractItemRow,
         ContractPartRow,
     )
-    from creativeflow_shared.testing._contracts import (
-        AsyncHarness,
-        RepositoryContract,
+    from creativeflow_shared.testing._event_strategies import events
+    from creativeflow_shared.testing._facade import (
         RepositoryFacade,
-        SyncHarness,
-        UnitOfWorkContract,
         UnitOfWorkFacade,
         UnitOfWorkHarness,
     )
+    from creativeflow_shared.testing._harnesses import AsyncHarness, SyncHarness
     from creativeflow_shared.testing._hypothesis_plugin import (
         register_strategies,
     )
@@ -57,11 +55,11 @@ if TYPE_CHECKING:
         InMemoryRecordStore,
         InMemoryUnitOfWork,
     )
+    from creativeflow_shared.testing._repository_contract import RepositoryContract
     from creativeflow_shared.testing._strategies import (
         aware_datetimes,
         currencies,
         emails,
-        events,
         identities,
         money,
         non_empty_strs,
@@ -69,6 +67,7 @@ if TYPE_CHECKING:
         slugs,
         time_ranges,
     )
+    from creativeflow_shared.testing._unit_of_work_contract import UnitOfWorkContract
 else:
     #: Each public name, with the module that defines it (loaded by ``__getattr__``).
     _LAZY = {
@@ -80,28 +79,28 @@ else:
         "ContractItemMapperRepository": "creativeflow_shared.testing._contract_rows",
         "ContractItemRow": "creativeflow_shared.testing._contract_rows",
         "ContractPartRow": "creativeflow_shared.testing._contract_rows",
-        "AsyncHarness": "creativeflow_shared.testing._contracts",
-        "RepositoryContract": "creativeflow_shared.testing._contracts",
-        "RepositoryFacade": "creativeflow_shared.testing._contracts",
-        "SyncHarness": "creativeflow_shared.testing._contracts",
-        "UnitOfWorkContract": "creativeflow_shared.testing._contracts",
-        "UnitOfWorkFacade": "creativeflow_shared.testing._contracts",
-        "UnitOfWorkHarness": "creativeflow_shared.testing._contracts",
+        "events": "creativeflow_shared.testing._event_strategies",
+        "RepositoryFacade": "creativeflow_shared.testing._facade",
+        "UnitOfWorkFacade": "creativeflow_shared.testing._facade",
+        "UnitOfWorkHarness": "creativeflow_shared.testing._facade",
+        "AsyncHarness": "creativeflow_shared.testing._harnesses",
+        "SyncHarness": "creativeflow_shared.testing._harnesses",
         "register_strategies": "creativeflow_shared.testing._hypothesis_plugin",
         "AsyncInMemoryUnitOfWork": "creativeflow_shared.testing._in_memory",
         "InMemoryDatabase": "creativeflow_shared.testing._in_memory",
         "InMemoryRecordStore": "creativeflow_shared.testing._in_memory",
         "InMemoryUnitOfWork": "creativeflow_shared.testing._in_memory",
+        "RepositoryContract": "creativeflow_shared.testing._repository_contract",
         "aware_datetimes": "creativeflow_shared.testing._strategies",
         "currencies": "creativeflow_shared.testing._strategies",
         "emails": "creativeflow_shared.testing._strategies",
-        "events": "creativeflow_shared.testing._strategies",
         "identities": "creativeflow_shared.testing._strategies",
         "money": "creativeflow_shared.testing._strategies",
         "non_empty_strs": "creativeflow_shared.testing._strategies",
         "percentages": "creativeflow_shared.testing._strategies",
         "slugs": "creativeflow_shared.testing._strategies",
         "time_ranges": "creativeflow_shared.testing._strategies",
+        "UnitOfWorkContract": "creativeflow_shared.testing._unit_of_work_contract",
     }
 
     def __getattr__(name: str) -> object:

@@ -7,31 +7,28 @@ production code, and the contract suites hold this store to the SQL store's beha
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cmp_to_key
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from returns.result import Failure, Result, Success
 from typing_extensions import override
 
-from creativeflow_shared.application import (
-    AsyncUnitOfWork,
-    Repository,
-    StoredRecord,
-    UnitOfWork,
-)
+from creativeflow_shared.application import AsyncUnitOfWork, UnitOfWork
 from creativeflow_shared.domain import AlreadyExistsError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from creativeflow_shared.application import (
-        CommitError,
-        OutboxMessage,
+    from creativeflow_shared.application import CommitError, OutboxMessage
+    from creativeflow_shared.application.ports import (
         OutboxStore,
+        RecordCodec,
         RecordQuery,
         RecordStore,
         Runner,
+        Storage,
+        StoredRecord,
         WriteError,
     )
     from creativeflow_shared.domain import SortKey
@@ -44,22 +41,21 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_Repository = type[Repository[Any, Any]]
 
 
 class InMemoryDatabase:
     """Committed records and outbox messages, shared by the units of work of one test.
 
     Attributes:
-        records: The committed records of each repository class, by id (by tenant and id
-            where the repository keeps ids per tenant).
+        records: The committed records of each repository (by its ``storage`` description),
+            by id (by tenant and id where the repository keeps ids per tenant).
         outbox: Every committed outbox message, oldest first.
         lock: Held while a unit of work commits, so commits are serialised.
     """
 
     def __init__(self) -> None:
         """Start empty."""
-        self.records: dict[_Repository, dict[object, StoredRecord]] = {}
+        self.records: dict[Storage, dict[object, StoredRecord]] = {}
         self.outbox: list[OutboxMessage] = []
         self.lock = threading.RLock()
 
@@ -68,8 +64,8 @@ class InMemoryDatabase:
 class _Transaction:
     """The writes of one unit of work, applied to the database only on commit."""
 
-    records: dict[_Repository, dict[object, StoredRecord | None]] = field(
-        default_factory=dict[_Repository, dict[object, StoredRecord | None]]
+    records: dict[Storage, dict[object, StoredRecord | None]] = field(
+        default_factory=dict["Storage", dict[object, "StoredRecord | None"]]
     )
     outbox: list[OutboxMessage] = field(default_factory=list["OutboxMessage"])
 
@@ -78,32 +74,32 @@ class InMemoryRecordStore:
     """The in-memory ``RecordStore`` of one repository, for either storage style.
 
     It keeps what the repository would store (JSON records, or the rows ``to_row`` builds)
-    and reads it back through the repository (``decode``), so a data-mapper repository's
-    mapping runs in in-memory tests too.
+    and reads it back through the repository's codec, so a data-mapper repository's mapping
+    runs in in-memory tests too. A record it decodes to evaluate a specification is returned
+    with its aggregate (``StoredRecord.decoded``): the repository does not decode it again.
     """
 
     def __init__(
         self,
         database: InMemoryDatabase,
         transaction: _Transaction,
-        repository: Repository[Any, Any],
+        storage: Storage,
+        codec: RecordCodec,
     ) -> None:
-        """Read committed records of ``repository`` overlaid by ``transaction``'s writes."""
-        kind = type(repository)
-        self._committed = database.records.setdefault(kind, {})
-        self._staged = transaction.records.setdefault(kind, {})
-        self._repository = repository
-        self._columns = {p.path: p.name for p in kind.projected}
-        self._tenant_owned = kind.tenant_owned
-        self._per_tenant = kind.ids_per_tenant
+        """Read committed records of ``storage`` overlaid by ``transaction``'s writes."""
+        self._committed = database.records.setdefault(storage, {})
+        self._staged = transaction.records.setdefault(storage, {})
+        self._storage = storage
+        self._codec = codec
+        self._columns = {p.path: p.name for p in storage.projections}
 
     def _key(self, id_: object, tenant_id: str | None) -> object:
         """The key a record is kept under: its id, or its tenant and id (as SQL keys it)."""
-        return (tenant_id, id_) if self._per_tenant else id_
+        return (tenant_id, id_) if self._storage.ids_per_tenant else id_
 
     def _owned(self, record: StoredRecord | None, tenant_id: str | None) -> StoredRecord | None:
         """``record`` if it belongs to ``tenant_id`` (when the aggregate is tenant-owned)."""
-        if record is None or (self._tenant_owned and record.tenant_id != tenant_id):
+        if record is None or (self._storage.tenant_owned and record.tenant_id != tenant_id):
             return None
         return record
 
@@ -149,7 +145,7 @@ class InMemoryRecordStore:
             key = self._key(record.id, record.tenant_id)
             if key in view or self._unique_clash(record, view):
                 clash = record.id if len(records) == 1 else f"one of {len(records)} new"
-                return Failure(AlreadyExistsError(self._repository.resource_name, clash))
+                return Failure(AlreadyExistsError(self._storage.resource_name, clash))
             view[key] = record
         self._staged.update((self._key(r.id, r.tenant_id), r) for r in records)
         return Success(None)
@@ -162,7 +158,7 @@ class InMemoryRecordStore:
         if current is None or current.version != expected_version:
             return Success(False)  # noqa: FBT003 (the port's answer: not matched)
         if self._unique_clash(record, view):
-            return Failure(AlreadyExistsError(self._repository.resource_name, record.id))
+            return Failure(AlreadyExistsError(self._storage.resource_name, record.id))
         self._staged[key] = record
         return Success(True)  # noqa: FBT003 (the port's answer: matched)
 
@@ -181,8 +177,9 @@ class InMemoryRecordStore:
             records = [d for d in records if d.tenant_id == query.tenant_id]
         specification = query.specification
         if specification is not None:
-            decode = self._repository.decode
-            records = [d for d in records if specification.evaluate(decode(d)) is True]
+            decode = self._codec.decode
+            decoded = [replace(d, decoded=decode(d)) for d in records]
+            records = [d for d in decoded if specification.evaluate(d.decoded) is True]
         return records
 
     def _sort_values(
@@ -191,7 +188,7 @@ class InMemoryRecordStore:
         return (*(record.projections[self._columns[key.path]] for key in keys), record.id)
 
     def _unique_clash(self, record: StoredRecord, view: dict[object, StoredRecord]) -> bool:
-        for projection in self._repository.projected:
+        for projection in self._storage.projections:
             value = record.projections[projection.name]
             if not projection.unique or value is None:
                 continue
@@ -226,8 +223,8 @@ class _Stores:
         self._database = database
         self._transaction = transaction
 
-    def store(self, repository: Repository[Any, Any]) -> RecordStore:
-        return InMemoryRecordStore(self._database, self._transaction, repository)
+    def store(self, storage: Storage, codec: RecordCodec) -> RecordStore:
+        return InMemoryRecordStore(self._database, self._transaction, storage, codec)
 
     def outbox_store(self) -> OutboxStore:
         return _OutboxStore(self._database, self._transaction)
@@ -279,8 +276,8 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     @override
     def _commit_transaction(self) -> Result[None, CommitError]:
-        for repository, staged in self._transaction.records.items():
-            committed = self.database.records.setdefault(repository, {})
+        for storage, staged in self._transaction.records.items():
+            committed = self.database.records.setdefault(storage, {})
             for id_, record in staged.items():
                 if record is None:
                     committed.pop(id_, None)

@@ -1,4 +1,8 @@
-"""Hypothesis strategies for the kernel's values, typed identities and domain events."""
+"""Hypothesis strategies for the kernel's values and typed identities.
+
+The strategy of domain events has a module of its own: it registers these strategies with
+Hypothesis first, through the plugin, and the plugin depends on this module.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +18,13 @@ except ImportError as exc:
 import string
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TypeVar
 from uuid import UUID
 
 from returns.result import Failure
 
 from creativeflow_shared.domain import (
     Currency,
-    DomainEvent,
     Email,
     Identity,
     Money,
@@ -30,26 +33,21 @@ from creativeflow_shared.domain import (
     Slug,
     TimeRange,
 )
-from creativeflow_shared.testing._hypothesis_plugin import register_strategies
-
-if TYPE_CHECKING:
-    from pydantic.fields import FieldInfo
 
 __all__ = [
     "aware_datetimes",
     "currencies",
     "emails",
-    "events",
     "identities",
     "money",
     "non_empty_strs",
     "percentages",
     "slugs",
     "time_ranges",
+    "uuids",
 ]
 
 IdentityT = TypeVar("IdentityT", bound=Identity)
-EventT = TypeVar("EventT", bound=DomainEvent)
 
 #: Money refuses amounts of a quadrillion units or more (see ``Money``).
 _MONEY_LIMIT = Decimal(10) ** 15
@@ -63,7 +61,6 @@ _UUID7_MS_RANGE = (946_684_800_000, 4_133_980_799_999)  # Unix milliseconds of y
 _RANDOM_74_BITS = (1 << 74) - 1
 _VERSION_7 = 0x7 << 76
 _VARIANT_RFC = 0b10 << 62
-_annotated = cast("Any", Annotated)  # ``Annotated[...]`` built from a field's runtime metadata
 
 
 def emails() -> st.SearchStrategy[Email]:
@@ -213,7 +210,8 @@ def _uuid7(unix_ms: int, random_bits: int) -> UUID:
     return UUID(int=(unix_ms << 80) | _VERSION_7 | (high << 64) | _VARIANT_RFC | low)
 
 
-def _uuids() -> st.SearchStrategy[UUID]:
+def uuids() -> st.SearchStrategy[UUID]:
+    """Generate UUIDs: UUIDv7 values like ``Identity.new()`` makes, and arbitrary ones."""
     uuid7s = st.builds(_uuid7, st.integers(*_UUID7_MS_RANGE), st.integers(0, _RANDOM_74_BITS))
     return st.one_of(uuid7s, st.uuids(allow_nil=True))
 
@@ -227,54 +225,4 @@ def identities(id_type: type[IdentityT]) -> st.SearchStrategy[IdentityT]:
     Returns:
         A strategy of ``id_type`` values.
     """
-    return _uuids().map(id_type)
-
-
-def events(
-    event_class: type[EventT], **overrides: st.SearchStrategy[Any]
-) -> st.SearchStrategy[EventT]:
-    """Generate events of ``event_class`` from its pydantic fields.
-
-    ``occurred_at`` comes from ``aware_datetimes``, ``event_id`` from UUIDs, and
-    ``aggregate_type`` and ``aggregate_id`` are absent or any text. Every other field is drawn
-    with ``st.from_type`` from its annotation (constraints included), so the kernel's values,
-    every ``Identity`` subclass and anything registered with ``st.register_type_strategy``
-    resolve. Id types defined since the last registration are registered first. A field of
-    a value object of your own needs a registered strategy or an override.
-
-    Args:
-        event_class: Any ``DomainEvent`` subclass.
-        **overrides: Strategies to use instead for the named fields.
-
-    Returns:
-        A strategy of ``event_class`` instances.
-
-    Raises:
-        InvalidArgument: If an override names a field the event does not have.
-    """
-    fields = event_class.model_fields
-    unknown = sorted(overrides.keys() - fields.keys())
-    if unknown:
-        msg = f"{event_class.__qualname__} has no field named {', '.join(unknown)}"
-        raise InvalidArgument(msg)
-    register_strategies()
-    defaults: dict[str, st.SearchStrategy[Any]] = {
-        "event_id": _uuids(),
-        "occurred_at": aware_datetimes(),
-        "aggregate_type": st.none() | st.text(),
-        "aggregate_id": st.none() | st.text(),
-    }
-    chosen = defaults | overrides
-    strategies = {
-        name: chosen[name] if name in chosen else _from_field(field)
-        for name, field in fields.items()
-    }
-    return st.builds(event_class, **strategies)
-
-
-def _from_field(field: FieldInfo) -> st.SearchStrategy[Any]:
-    # pydantic moves ``Annotated`` metadata (``Field(ge=0)`` and the like) off the annotation;
-    # put it back so that Hypothesis honours the constraints it understands.
-    if field.metadata:
-        return st.from_type(_annotated[(field.annotation, *field.metadata)])
-    return st.from_type(cast("type[Any]", field.annotation))
+    return uuids().map(id_type)

@@ -111,7 +111,7 @@ def test_add_and_remove_are_written_on_commit() -> None:
 
     asyncio.run(write())
 
-    assert list(database.records[CrateRepository]) == [added.id.root]
+    assert list(database.records[CrateRepository.storage]) == [added.id.root]
 
 
 def test_pages_hold_the_default_page_size_unless_asked_otherwise() -> None:

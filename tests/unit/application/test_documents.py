@@ -15,19 +15,19 @@ from typing import Any, Generic, TypeVar
 import pytest
 from pydantic import BaseModel
 from returns.result import Failure, Success
-from typing_extensions import override
 
 from creativeflow_shared.application import (
     DocumentRepository,
     JsonKind,
-    Projection,
     ProjectionRequest,
     RequestContext,
     encode_cursor,
     json_kind,
-    paths_of,
     project,
     use_context,
+)
+from creativeflow_shared.application.ports import (
+    Projection,
 )
 from creativeflow_shared.domain import (
     AggregateRoot,
@@ -38,7 +38,6 @@ from creativeflow_shared.domain import (
     Identity,
     InvalidInputError,
     NotFoundError,
-    Specification,
     where,
 )
 from creativeflow_shared.testing import InMemoryDatabase, InMemoryUnitOfWork
@@ -107,16 +106,6 @@ class NoteRepository(DocumentRepository[Note, NoteId]):
     resource_name = "TenantNote"
 
 
-class AlwaysTrue(Specification[Job]):
-    """A specification the repositories do not know how to store."""
-
-    __slots__ = ()
-
-    @override
-    def evaluate(self, candidate: Job) -> bool | None:
-        return True
-
-
 def _job(name: str, **fields: Any) -> Job:
     return Job.model_validate({"id": JobId.new(), "name": name, **fields})
 
@@ -141,7 +130,7 @@ def _tenant(tenant_id: str | None) -> RequestContext:
 # -- defining a repository ----------------------------------------------------------------------
 def test_a_repository_takes_its_aggregate_type_and_name_from_the_generic_arguments() -> None:
     assert (JobRepository.aggregate_class, JobRepository.resource_name) == (Job, "Job")
-    assert JobRepository.tenant_owned is False
+    assert JobRepository.storage.tenant_owned is False
 
 
 def test_a_repository_keeps_a_resource_name_its_class_sets() -> None:
@@ -149,7 +138,7 @@ def test_a_repository_keeps_a_resource_name_its_class_sets() -> None:
 
 
 def test_a_repository_of_an_aggregate_with_a_tenant_id_is_tenant_owned() -> None:
-    assert NoteRepository.tenant_owned is True
+    assert NoteRepository.storage.tenant_owned is True
 
 
 def test_a_repository_without_generic_arguments_is_refused() -> None:
@@ -170,7 +159,10 @@ def test_a_subclass_of_a_repository_keeps_its_aggregate_type() -> None:
     class AuditedJobs(JobRepository):
         pass
 
-    assert (AuditedJobs.aggregate_class, AuditedJobs.projected) == (Job, JobRepository.projected)
+    assert (AuditedJobs.aggregate_class, AuditedJobs.storage.projections) == (
+        Job,
+        JobRepository.storage.projections,
+    )
 
 
 def test_a_generic_subclass_of_a_repository_keeps_its_aggregate_type() -> None:
@@ -181,7 +173,7 @@ def test_a_generic_subclass_of_a_repository_keeps_its_aggregate_type() -> None:
 
 
 def test_projections_resolve_paths_names_types_and_options() -> None:
-    actual = {p.name: p for p in JobRepository.projected}
+    actual = {p.name: p for p in JobRepository.storage.projections}
 
     assert actual == {
         "name": Projection("name", ("name",), str, nullable=False, unique=True),
@@ -200,7 +192,7 @@ def test_a_resolved_projection_is_taken_as_it_is() -> None:
     class LabelledJobs(DocumentRepository[Job, JobId]):
         projections = (given,)
 
-    assert LabelledJobs.projected == (given,)
+    assert LabelledJobs.storage.projections == (given,)
 
 
 def test_a_projection_of_an_unknown_attribute_is_refused_when_the_class_is_defined() -> None:
@@ -236,18 +228,13 @@ def test_json_kind_says_how_values_of_a_type_compare_inside_json(
 
 
 # -- the paths a specification compares ---------------------------------------------------------
-def test_paths_of_lists_every_compared_path_in_order() -> None:
+def test_the_paths_of_a_specification_are_every_compared_path_in_order() -> None:
     job = where(Job)
     specification = (job.name.eq("a") | ~job.score.is_null()) & job.cost.amount.gt(1)
 
-    actual = paths_of(specification)
+    actual = specification.paths()
 
-    assert actual == [("name",), ("score",), ("cost", "amount")]
-
-
-def test_paths_of_refuses_an_unknown_specification_node() -> None:
-    with pytest.raises(TypeError, match="unsupported specification node"):
-        paths_of(AlwaysTrue())
+    assert actual == (("name",), ("score",), ("cost", "amount"))
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -476,7 +463,7 @@ def test_an_added_aggregate_is_stored_as_version_1_on_commit() -> None:
         uow.repository(JobRepository).add(job)
         committed = uow.commit()
 
-    stored = database.records[JobRepository][job.id.root]
+    stored = database.records[JobRepository.storage][job.id.root]
     assert committed == Success(None)
     assert (job.version, stored.version) == (1, 1)
     assert stored.projections == {
@@ -494,7 +481,7 @@ def test_a_projection_behind_a_missing_parent_is_stored_as_none() -> None:
 
     (job,) = _stored(database, _job("a"))
 
-    assert database.records[JobRepository][job.id.root].projections["city"] is None
+    assert database.records[JobRepository.storage][job.id.root].projections["city"] is None
 
 
 def test_a_changed_aggregate_is_stored_as_its_next_version() -> None:
@@ -508,7 +495,7 @@ def test_a_changed_aggregate_is_stored_as_its_next_version() -> None:
 
     assert committed == Success(None)
     assert loaded.version == 2
-    assert database.records[JobRepository][job.id.root].projections["rank"] == 7
+    assert database.records[JobRepository.storage][job.id.root].projections["rank"] == 7
 
 
 def test_a_second_writer_of_the_same_version_gets_a_conflict() -> None:
@@ -567,7 +554,7 @@ def test_a_removed_aggregate_is_deleted_on_commit() -> None:
         committed = uow.commit()
 
     assert committed == Success(None)
-    assert database.records[JobRepository] == {}
+    assert database.records[JobRepository.storage] == {}
 
 
 def test_removing_an_aggregate_changed_meanwhile_is_a_conflict() -> None:
@@ -613,7 +600,7 @@ def test_reading_after_a_removal_keeps_the_removal() -> None:
 
     assert (_ids(found), _ids(page.items), _ids(keyset.items)) == ([kept.id],) * 3
     assert committed == Success(None)
-    assert list(database.records[JobRepository]) == [kept.id.root]
+    assert list(database.records[JobRepository.storage]) == [kept.id.root]
 
 
 def test_a_keyset_page_continues_after_a_removed_last_row() -> None:
@@ -717,7 +704,7 @@ def test_a_stored_tenant_owned_aggregate_carries_its_tenant() -> None:
         assert uow.commit() == Success(None)
 
     # Kept under its tenant and id, as a tenant-owned document table keys it.
-    assert database.records[NoteRepository][("t-1", note.id.root)].tenant_id == "t-1"
+    assert database.records[NoteRepository.storage][("t-1", note.id.root)].tenant_id == "t-1"
 
 
 # -- the stored form ----------------------------------------------------------------------------
@@ -726,7 +713,7 @@ def test_the_snapshot_is_the_json_form_without_the_version() -> None:
     job.version = 5
 
     with InMemoryUnitOfWork() as uow:
-        actual = uow.repository(JobRepository).snapshot(job)
+        actual = uow.repository(JobRepository)._codec.snapshot(job)
 
     assert actual == {**job.model_dump(mode="json", exclude={"version"})}
     assert "version" not in actual
@@ -782,7 +769,7 @@ def test_a_subclass_of_a_concrete_repository_keeps_its_aggregate() -> None:
         Job,
         "Job",
     )
-    assert ArchivedJobRepository.projected == JobRepository.projected
+    assert ArchivedJobRepository.storage.projections == JobRepository.storage.projections
 
 
 class LooseRankRepository(DocumentRepository[Job, JobId]):
@@ -880,10 +867,10 @@ def test_a_unique_projection_of_a_tenant_owned_aggregate_is_unique_per_tenant() 
     class UniqueNotes(DocumentRepository[Note, NoteId]):
         projections = (project("text", unique=True),)
 
-    (text,) = UniqueNotes.projected
+    (text,) = UniqueNotes.storage.projections
 
     assert (text.unique, text.per_tenant, text.nullable) == (True, True, False)
-    assert UniqueNotes.ids_per_tenant is True
+    assert UniqueNotes.storage.ids_per_tenant is True
 
 
 class RankedNote(AggregateRoot[NoteId]):

@@ -6,12 +6,12 @@ import datetime as dt
 import enum
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from typing_extensions import override
 
 from creativeflow_shared.application import storable, unstorable_fields
-from creativeflow_shared.application._repository import compared_values
 from creativeflow_shared.domain import FieldError, Specification
 
 
@@ -106,9 +106,11 @@ class _Odd(Specification[object]):
         return True
 
 
-def test_the_values_of_an_unknown_specification_node_cannot_be_listed() -> None:
-    with pytest.raises(TypeError, match="unsupported specification node"):
-        compared_values(_Odd())
+def test_a_specification_node_must_say_what_it_compares() -> None:
+    # Repositories check every compared value: a node that cannot list them is refused.
+    odd: Any = _Odd
+    with pytest.raises(TypeError, match="abstract"):
+        odd()
 
 
 @pytest.mark.parametrize(

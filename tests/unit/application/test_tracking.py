@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from returns.result import Result, Success
+from typing import TYPE_CHECKING, cast
 
 from creativeflow_shared.application._tracking import State, Tracker
-from creativeflow_shared.domain import (
-    AggregateRoot,
-    AlreadyExistsError,
-    ConcurrencyConflictError,
-    Identity,
-)
+from creativeflow_shared.application.ports import snapshot_of
+from creativeflow_shared.domain import AggregateRoot, Identity
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from creativeflow_shared.application._writer import RecordWriter
 
 
 class LampId(Identity):
@@ -26,33 +20,15 @@ class Lamp(AggregateRoot[LampId]):
     on: bool = False
 
 
-class SnapshotPersister:
-    """Saves nothing; snapshots the aggregate as the document repository does."""
-
-    def persist_new(
-        self, batch: Sequence[tuple[AggregateRoot[Any], dict[str, Any]]]
-    ) -> Result[None, AlreadyExistsError]:
-        return Success(None)
-
-    def persist_changed(
-        self, aggregate: AggregateRoot[Any], state: dict[str, Any]
-    ) -> Result[None, ConcurrencyConflictError | AlreadyExistsError]:
-        return Success(None)
-
-    def persist_removed(
-        self, aggregate: AggregateRoot[Any]
-    ) -> Result[None, ConcurrencyConflictError]:
-        return Success(None)
-
-    def snapshot(self, aggregate: AggregateRoot[Any]) -> dict[str, Any]:
-        return aggregate.model_dump(mode="json", exclude={"version"})
+class Unwritten:
+    """Stands in for a repository's writer: the tracker keeps it and never calls it."""
 
 
-_PERSISTER = SnapshotPersister()
+_WRITER = cast("RecordWriter", Unwritten())
 
 
 def _load(tracker: Tracker, lamp: Lamp) -> None:
-    tracker.load(Lamp, lamp.id, lamp, _PERSISTER, _PERSISTER.snapshot(lamp))
+    tracker.load(Lamp, lamp.id, lamp, _WRITER, snapshot_of(lamp))
 
 
 def _lamp() -> Lamp:
@@ -84,7 +60,7 @@ def test_a_removed_aggregate_is_no_longer_tracked_but_known_as_removed() -> None
     tracker, lamp = Tracker(), _lamp()
     _load(tracker, lamp)
 
-    tracker.remove(Lamp, lamp.id, lamp, _PERSISTER)
+    tracker.remove(Lamp, lamp.id, lamp, _WRITER)
 
     assert tracker.tracked(Lamp, lamp.id) is None
     assert tracker.is_removed(Lamp, lamp.id) is True
@@ -93,16 +69,16 @@ def test_a_removed_aggregate_is_no_longer_tracked_but_known_as_removed() -> None
 def test_removing_an_untracked_aggregate_tracks_it_as_removed() -> None:
     tracker, lamp = Tracker(), _lamp()
 
-    tracker.remove(Lamp, lamp.id, lamp, _PERSISTER)
+    tracker.remove(Lamp, lamp.id, lamp, _WRITER)
 
     assert _states(tracker) == [(lamp.id, State.REMOVED)]
 
 
 def test_removing_a_new_aggregate_forgets_it() -> None:
     tracker, lamp = Tracker(), _lamp()
-    tracker.add(Lamp, lamp.id, lamp, _PERSISTER)
+    tracker.add(Lamp, lamp.id, lamp, _WRITER)
 
-    tracker.remove(Lamp, lamp.id, lamp, _PERSISTER)
+    tracker.remove(Lamp, lamp.id, lamp, _WRITER)
 
     assert tracker.entries() == []
     assert tracker.is_removed(Lamp, lamp.id) is False
@@ -110,10 +86,10 @@ def test_removing_a_new_aggregate_forgets_it() -> None:
 
 def test_adding_the_same_object_twice_keeps_one_entry() -> None:
     tracker, lamp = Tracker(), _lamp()
-    tracker.add(Lamp, lamp.id, lamp, _PERSISTER)
+    tracker.add(Lamp, lamp.id, lamp, _WRITER)
     first = tracker.entries()[0]
 
-    tracker.add(Lamp, lamp.id, lamp, _PERSISTER)
+    tracker.add(Lamp, lamp.id, lamp, _WRITER)
 
     assert tracker.entries() == [first]
     assert tracker.entries()[0] is first
@@ -123,7 +99,7 @@ def test_adding_a_loaded_object_again_keeps_it_loaded() -> None:
     tracker, lamp = Tracker(), _lamp()
     _load(tracker, lamp)
 
-    tracker.add(Lamp, lamp.id, lamp, _PERSISTER)
+    tracker.add(Lamp, lamp.id, lamp, _WRITER)
 
     assert _states(tracker) == [(lamp.id, State.LOADED)]
 
@@ -133,7 +109,7 @@ def test_adding_another_object_with_a_tracked_id_tracks_it_as_new() -> None:
     impostor = Lamp(id=lamp.id, on=True)
     _load(tracker, lamp)
 
-    tracker.add(Lamp, lamp.id, impostor, _PERSISTER)
+    tracker.add(Lamp, lamp.id, impostor, _WRITER)
 
     assert tracker.tracked(Lamp, lamp.id) is impostor
     assert _states(tracker) == [(lamp.id, State.NEW)]
@@ -142,9 +118,9 @@ def test_adding_another_object_with_a_tracked_id_tracks_it_as_new() -> None:
 def test_adding_a_removed_object_again_tracks_it_as_new() -> None:
     tracker, lamp = Tracker(), _lamp()
     _load(tracker, lamp)
-    tracker.remove(Lamp, lamp.id, lamp, _PERSISTER)
+    tracker.remove(Lamp, lamp.id, lamp, _WRITER)
 
-    tracker.add(Lamp, lamp.id, lamp, _PERSISTER)
+    tracker.add(Lamp, lamp.id, lamp, _WRITER)
 
     assert _states(tracker) == [(lamp.id, State.NEW)]
 
@@ -152,12 +128,12 @@ def test_adding_a_removed_object_again_tracks_it_as_new() -> None:
 def test_entries_come_in_the_order_they_were_first_seen() -> None:
     tracker = Tracker()
     first, second, third = _lamp(), _lamp(), _lamp()
-    tracker.add(Lamp, first.id, first, _PERSISTER)
+    tracker.add(Lamp, first.id, first, _WRITER)
     _load(tracker, second)
-    tracker.add(Lamp, third.id, third, _PERSISTER)
+    tracker.add(Lamp, third.id, third, _WRITER)
 
-    tracker.remove(Lamp, first.id, first, _PERSISTER)
-    tracker.remove(Lamp, second.id, second, _PERSISTER)
+    tracker.remove(Lamp, first.id, first, _WRITER)
+    tracker.remove(Lamp, second.id, second, _WRITER)
 
     assert _states(tracker) == [(second.id, State.REMOVED), (third.id, State.NEW)]
 
@@ -166,7 +142,7 @@ def test_a_loaded_aggregate_keeps_the_stored_form_it_was_loaded_with() -> None:
     tracker, lamp = Tracker(), _lamp()
     stored = {"id": str(lamp.id), "on": False}
 
-    tracker.load(Lamp, lamp.id, lamp, _PERSISTER, stored)
+    tracker.load(Lamp, lamp.id, lamp, _WRITER, stored)
 
     assert [(e.state, e.snapshot, e.written) for e in tracker.entries()] == [
         (State.LOADED, stored, None)
@@ -176,10 +152,10 @@ def test_a_loaded_aggregate_keeps_the_stored_form_it_was_loaded_with() -> None:
 def test_committed_forgets_removed_aggregates_and_takes_what_was_written_as_loaded() -> None:
     tracker = Tracker()
     added, changed, unchanged, removed = _lamp(), _lamp(), _lamp(), _lamp()
-    tracker.add(Lamp, added.id, added, _PERSISTER)
+    tracker.add(Lamp, added.id, added, _WRITER)
     for lamp in (changed, unchanged, removed):
         _load(tracker, lamp)
-    tracker.remove(Lamp, removed.id, removed, _PERSISTER)
+    tracker.remove(Lamp, removed.id, removed, _WRITER)
     loaded_form = tracker.entries()[2].snapshot
     written = {"written": True}
     for entry in tracker.entries()[:2]:

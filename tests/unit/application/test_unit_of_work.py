@@ -34,7 +34,13 @@ from creativeflow_shared.testing import (
 if TYPE_CHECKING:
     from collections.abc import Coroutine
 
-    from creativeflow_shared.application import OutboxMessage, Runner, UnitOfWork
+    from creativeflow_shared.application import (
+        OutboxMessage,
+        UnitOfWork,
+    )
+    from creativeflow_shared.application.ports import (
+        Runner,
+    )
     from creativeflow_shared.testing._in_memory import _Stores
 
 T = TypeVar("T")
@@ -183,7 +189,7 @@ def test_leaving_a_block_without_commit_discards_the_changes() -> None:
     with uow:
         uow.repository(BoxRepository).add(_box("a"))
 
-    assert database.records[BoxRepository] == {}
+    assert database.records[BoxRepository.storage] == {}
     assert uow.calls == ["begin", "end"]
 
 
@@ -199,7 +205,7 @@ def test_leaving_a_block_by_an_exception_discards_the_changes_and_lets_it_throug
     with pytest.raises(LookupError):
         add_then_fail()
 
-    assert database.records[BoxRepository] == {}
+    assert database.records[BoxRepository.storage] == {}
     assert uow.calls == ["begin", "end"]
 
 
@@ -233,7 +239,7 @@ def test_commit_writes_changes_and_their_events_to_the_outbox_in_one_transaction
 
     assert committed == Success(None)
     assert uow.calls == ["begin", "commit", "end"]
-    stored = database.records[BoxRepository]
+    stored = database.records[BoxRepository.storage]
     assert {box_id: d.version for box_id, d in stored.items()} == {
         kept.id.root: 1,
         changed.id.root: 2,
@@ -301,7 +307,7 @@ def test_an_aggregate_that_only_recorded_events_is_saved_as_its_next_version() -
         committed = uow.commit()
 
     assert committed == Success(None)
-    assert (loaded.version, database.records[BoxRepository][box.id.root].version) == (2, 2)
+    assert (loaded.version, database.records[BoxRepository.storage][box.id.root].version) == (2, 2)
     assert _kinds(database.outbox) == [("unit_app.uow.boxes_counted", "box", 2)]
 
 
@@ -316,8 +322,8 @@ def test_new_aggregates_of_two_repositories_are_all_inserted() -> None:
         committed = uow.commit()
 
     assert committed == Success(None)
-    assert set(database.records[BoxRepository]) == {b.id.root for b in boxes}
-    assert list(database.records[ShelfRepository]) == [shelved.id.root]
+    assert set(database.records[BoxRepository.storage]) == {b.id.root for b in boxes}
+    assert list(database.records[ShelfRepository.storage]) == [shelved.id.root]
     assert [b.version for b in (*boxes, shelved)] == [1, 1, 1]
 
 
@@ -339,7 +345,7 @@ def test_a_failed_commit_rolls_back_and_writes_nothing() -> None:
     assert isinstance(actual, Failure)
     assert isinstance(actual.failure(), AlreadyExistsError)
     assert uow.calls == ["begin", "rollback", "end"]
-    assert list(database.records[BoxRepository]) == [taken.id.root]
+    assert list(database.records[BoxRepository.storage]) == [taken.id.root]
     assert database.outbox == []
     # The work it could not store is still the unit of work's, as before the commit.
     assert after == Success(fresh)
@@ -363,7 +369,7 @@ def test_a_failed_commit_gives_back_the_versions_of_the_aggregates_it_had_saved(
     assert isinstance(actual, Failure)
     assert isinstance(actual.failure(), ConcurrencyConflictError)
     assert (first.version, second.version) == (1, 1)
-    assert database.records[BoxRepository][saved.id.root].version == 1
+    assert database.records[BoxRepository.storage][saved.id.root].version == 1
 
 
 def test_a_removal_frees_a_unique_value_for_an_aggregate_added_in_the_same_commit() -> None:
@@ -379,7 +385,7 @@ def test_a_removal_frees_a_unique_value_for_an_aggregate_added_in_the_same_commi
         actual = uow.commit()
 
     assert actual == Success(None)
-    assert list(database.records[BoxRepository]) == [new.id.root]
+    assert list(database.records[BoxRepository.storage]) == [new.id.root]
 
 
 def test_a_change_frees_a_unique_value_for_an_aggregate_added_in_the_same_commit() -> None:
@@ -395,7 +401,7 @@ def test_a_change_frees_a_unique_value_for_an_aggregate_added_in_the_same_commit
         actual = uow.commit()
 
     assert actual == Success(None)
-    labels = {d.projections["label"] for d in database.records[BoxRepository].values()}
+    labels = {d.projections["label"] for d in database.records[BoxRepository.storage].values()}
     assert labels == {"label", "relabelled"}
 
 
@@ -436,7 +442,7 @@ def test_changes_after_a_commit_are_committed_by_the_next_commit() -> None:
 
     assert (first, second) == (Success(None), Success(None))
     assert box.version == 2
-    assert database.records[BoxRepository][box.id.root].version == 2
+    assert database.records[BoxRepository.storage][box.id.root].version == 2
     assert [type(e) for e in released] == [BoxFilled]
 
 
@@ -481,7 +487,7 @@ def test_an_async_unit_of_work_commits_through_its_runner() -> None:
 
     assert committed == Success(None)
     assert [type(e) for e in released] == [BoxFilled]
-    assert database.records[BoxRepository][box.id.root].version == 1
+    assert database.records[BoxRepository.storage][box.id.root].version == 1
 
 
 def test_an_async_unit_of_work_returns_typed_async_repositories() -> None:
@@ -504,7 +510,7 @@ def test_an_async_unit_of_work_discards_the_changes_on_leaving_without_commit() 
 
     _run(scenario())
 
-    assert database.records[BoxRepository] == {}
+    assert database.records[BoxRepository.storage] == {}
 
 
 def test_an_async_rollback_discards_the_changes_so_far() -> None:
@@ -520,7 +526,7 @@ def test_an_async_rollback_discards_the_changes_so_far() -> None:
     committed = _run(scenario())
 
     assert committed == Success(None)
-    assert (database.records[BoxRepository], database.outbox) == ({}, [])
+    assert (database.records[BoxRepository.storage], database.outbox) == ({}, [])
 
 
 def test_an_async_unit_of_work_runs_custom_repository_code_in_its_transaction() -> None:
@@ -692,5 +698,5 @@ def test_an_unchanged_aggregate_stays_unwritten_through_several_commits() -> Non
 
     assert (first, second, third) == (Success(None),) * 3
     assert loaded.version == 1
-    assert database.records[BoxRepository][box.id.root].version == 1
-    assert database.records[BoxRepository][other.id.root].version == 2
+    assert database.records[BoxRepository.storage][box.id.root].version == 1
+    assert database.records[BoxRepository.storage][other.id.root].version == 2

@@ -21,7 +21,7 @@ from creativeflow_shared.domain import (
     UnknownEventTypeError,
     event_registry,
 )
-from creativeflow_shared.domain._event_registry import _reads_non_finite
+from creativeflow_shared.domain._non_finite import reads_non_finite
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -762,7 +762,7 @@ class _StrictPoint(BaseModel):
 def test_which_annotations_read_non_finite_numbers_unchecked(
     annotation: object, expected: bool
 ) -> None:
-    assert _reads_non_finite(annotation) is expected
+    assert reads_non_finite(annotation) is expected
 
 
 def test_a_registry_whose_events_check_every_number_reads_text_mentioning_nan_in_one_pass(
@@ -788,5 +788,5 @@ def test_a_registry_whose_events_check_every_number_reads_text_mentioning_nan_in
 def test_numbers_inside_a_checking_model_are_checked_however_they_are_spelled(
     annotation: object,
 ) -> None:
-    assert _reads_non_finite(annotation, strict=True) is False
-    assert _reads_non_finite(annotation) is True
+    assert reads_non_finite(annotation, strict=True) is False
+    assert reads_non_finite(annotation) is True

@@ -249,6 +249,23 @@ def test_a_comparison_with_a_missing_attribute_is_unknown() -> None:
     assert (spec.evaluate(_order()), (~spec).evaluate(_order())) == (None, None)
 
 
+def test_follow_steps_through_every_name_of_a_path_in_turn() -> None:
+    attribute = _ORDER.follow(("shipping", "zip_code"))
+
+    assert (attribute.path, attribute.annotation, attribute.optional) == (
+        ("shipping", "zip_code"),
+        str,
+        True,
+    )
+    assert _ORDER.follow(()) is _ORDER
+
+
+def test_an_attribute_knows_its_type_without_optional_and_annotated_wrappers() -> None:
+    actual = (_ORDER.note.annotation, _ORDER.customer.annotation, _ORDER.reference.annotation)
+
+    assert actual == (str, Customer, int | str)
+
+
 def test_square_brackets_reach_a_field_whose_name_clashes_with_a_method() -> None:
     spec = where(Document)["path"].eq("docs/a.md")
 

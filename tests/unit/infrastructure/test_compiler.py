@@ -141,6 +141,14 @@ class Unknown(Specification[Item]):
     def evaluate(self, candidate: Item) -> bool | None:
         return None
 
+    @override
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        return ()
+
+    @override
+    def compared_values(self) -> tuple[tuple[tuple[str, ...], object], ...]:
+        return ()
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def engine(
@@ -165,7 +173,7 @@ def engine(
 
 
 def _compiler(engine: Engine) -> SpecificationCompiler:
-    return SpecificationCompiler.for_documents(_TABLE, ItemRepository, engine.dialect.name)
+    return SpecificationCompiler.for_documents(_TABLE, ItemRepository.storage, engine.dialect.name)
 
 
 def _selected(engine: Engine, condition: ColumnElement[bool]) -> set[uuid.UUID]:
@@ -280,14 +288,14 @@ def test_and_or_and_not_combine_with_three_valued_logic(engine: Engine) -> None:
 
 
 def test_an_unknown_specification_node_does_not_compile() -> None:
-    compiler = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "sqlite")
+    compiler = SpecificationCompiler.for_documents(_TABLE, ItemRepository.storage, "sqlite")
 
     with pytest.raises(TypeError, match="cannot compile Unknown"):
         compiler.where(Unknown())
 
 
 def test_an_in_comparison_needs_a_tuple_of_values() -> None:
-    compiler = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "sqlite")
+    compiler = SpecificationCompiler.for_documents(_TABLE, ItemRepository.storage, "sqlite")
 
     with pytest.raises(TypeError, match="needs a tuple of values"):
         compiler.where(Comparison(("weight",), Operator.IN, [1, 2]))
@@ -310,9 +318,9 @@ def test_an_in_comparison_needs_a_tuple_of_values() -> None:
 def test_postgresql_orders_text_by_code_point_in_ordering_comparisons_only(
     specification: Specification[Item], collated: bool
 ) -> None:
-    condition = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "postgresql").where(
-        specification
-    )
+    condition = SpecificationCompiler.for_documents(
+        _TABLE, ItemRepository.storage, "postgresql"
+    ).where(specification)
 
     actual = 'COLLATE "C"' in _sql(condition, "postgresql")
 
@@ -320,7 +328,7 @@ def test_postgresql_orders_text_by_code_point_in_ordering_comparisons_only(
 
 
 def test_sqlite_needs_no_collation() -> None:
-    condition = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "sqlite").where(
+    condition = SpecificationCompiler.for_documents(_TABLE, ItemRepository.storage, "sqlite").where(
         _ITEM.title.lt("b")
     )
 
@@ -383,7 +391,7 @@ def test_after_selects_the_rows_that_follow_a_position(engine: Engine, descendin
 
 
 def test_after_orders_text_by_code_point_on_postgresql() -> None:
-    compiler = SpecificationCompiler.for_documents(_TABLE, ItemRepository, "postgresql")
+    compiler = SpecificationCompiler.for_documents(_TABLE, ItemRepository.storage, "postgresql")
 
     sql = _sql(compiler.after((_ITEM.title.asc(),), ("b", uuid.UUID(int=0))), "postgresql")
 

@@ -15,10 +15,12 @@ from typing_extensions import override
 
 from creativeflow_shared.application import (
     DocumentRepository,
-    Projection,
     RequestContext,
-    StoredRecord,
     use_context,
+)
+from creativeflow_shared.application.ports import (
+    Projection,
+    StoredRecord,
 )
 from creativeflow_shared.domain import (
     AggregateRoot,
@@ -28,9 +30,9 @@ from creativeflow_shared.domain import (
     where,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import DataMapperRepository
-from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import (
+from creativeflow_shared.infrastructure.sqlalchemy._row_storage import (
+    RowStorage,
     _check_column_type,
-    is_data_mapper,
 )
 from creativeflow_shared.testing import (
     ContractItem,
@@ -269,7 +271,7 @@ def test_the_version_column_may_have_another_name() -> None:
     class RevisedRepository(DataMapperRepository[Shelf, ShelfId, RevisedRow]):
         version_column = "revision"
 
-    assert (RevisedRepository.row_class, RevisedRepository.projected) == (RevisedRow, ())
+    assert (RevisedRepository.row_class, RevisedRepository.storage.projections) == (RevisedRow, ())
 
 
 def test_a_tenant_owned_aggregate_needs_a_tenant_column() -> None:
@@ -283,7 +285,7 @@ def test_the_tenant_column_may_have_another_name() -> None:
     class CrateRepository(DataMapperRepository[Crate, CrateId, CrateRow]):
         tenant_column = "owner"
 
-    assert (CrateRepository.tenant_owned, CrateRepository.tenant_column) == (True, "owner")
+    assert (CrateRepository.storage.tenant_owned, CrateRepository.tenant_column) == (True, "owner")
 
 
 # -- what ``columns`` may map ---------------------------------------------------------------------
@@ -319,7 +321,9 @@ def test_a_path_the_aggregate_does_not_have_is_refused(path: str, message: str) 
 
 def test_each_mapped_column_becomes_a_projection_named_after_its_attribute() -> None:
     # Keys, paths and flags; the annotations are checked below.
-    actual = [(p.name, p.path, p.nullable, p.unique, p.index) for p in ShelfRepository.projected]
+    actual = [
+        (p.name, p.path, p.nullable, p.unique, p.index) for p in ShelfRepository.storage.projections
+    ]
 
     assert actual == [
         ("id", ("id",), False, True, False),  # the primary key is unique
@@ -344,7 +348,7 @@ def test_a_column_unique_together_with_the_tenant_is_unique_within_each_tenant()
         def to_domain(self, row: TenantLabelledCrateRow) -> Crate:
             return Crate(id=CrateId(row.id), tenant_id=row.tenant_id, label=row.label)
 
-    (label,) = Crates.projected
+    (label,) = Crates.storage.projections
 
     assert (label.unique, label.per_tenant) == (True, True)
 
@@ -361,13 +365,13 @@ def test_a_unique_index_of_one_column_makes_it_unique_across_tenants() -> None:
         def to_domain(self, row: IndexLabelledCrateRow) -> Crate:
             return Crate(id=CrateId(row.id), tenant_id=row.tenant_id, label=row.label)
 
-    (label,) = Crates.projected
+    (label,) = Crates.storage.projections
 
     assert (label.unique, label.per_tenant) == (True, False)
 
 
 def test_a_projection_carries_the_attribute_type_without_optional() -> None:
-    by_name = {p.name: p for p in ShelfRepository.projected}
+    by_name = {p.name: p for p in ShelfRepository.storage.projections}
 
     assert by_name["note"] == Projection(name="note", path=("note",), annotation=str, nullable=True)
     assert (by_name["width"].annotation, by_name["spare_width"].annotation) == (int, int)
@@ -376,10 +380,10 @@ def test_a_projection_carries_the_attribute_type_without_optional() -> None:
 def test_mapped_columns_returns_the_root_column_of_each_path() -> None:
     table = ShelfRow.__table__
 
-    columns = ShelfRepository.mapped_columns()
+    columns = dict(ShelfRepository.storage.columns)
     columns.clear()  # a copy: the repository keeps its own
 
-    assert ShelfRepository.mapped_columns() == {
+    assert dict(ShelfRepository.storage.columns) == {
         ("id",): table.c.id,
         ("label",): table.c.label,
         ("code",): table.c.code,
@@ -394,7 +398,7 @@ def test_a_repository_without_columns_compares_and_orders_by_nothing() -> None:
     class BareRepository(DataMapperRepository[Shelf, ShelfId, ShelfRow]):
         pass
 
-    assert (BareRepository.projected, BareRepository.mapped_columns()) == ((), {})
+    assert (BareRepository.storage.projections, dict(BareRepository.storage.columns)) == ((), {})
 
 
 # -- naming the row class -----------------------------------------------------------------------
@@ -423,7 +427,7 @@ def test_a_generic_intermediate_base_passes_the_three_types_on() -> None:
         columns: ClassVar[Mapping[str, Any]] = {"label": ShelfRow.label}
 
     assert (AuditedShelves.aggregate_class, AuditedShelves.row_class) == (Shelf, ShelfRow)
-    assert [p.name for p in AuditedShelves.projected] == ["label"]
+    assert [p.name for p in AuditedShelves.storage.projections] == ["label"]
 
 
 def test_a_subclass_of_a_concrete_repository_inherits_its_row_class_and_columns() -> None:
@@ -431,7 +435,7 @@ def test_a_subclass_of_a_concrete_repository_inherits_its_row_class_and_columns(
         resource_name = "SpecialShelf"
 
     assert (SpecialShelves.aggregate_class, SpecialShelves.row_class) == (Shelf, ShelfRow)
-    assert SpecialShelves.projected == ShelfRepository.projected
+    assert SpecialShelves.storage.projections == ShelfRepository.storage.projections
     assert SpecialShelves.resource_name == "SpecialShelf"
 
 
@@ -439,25 +443,24 @@ def test_a_subclass_may_map_other_columns() -> None:
     class RankedShelves(ShelfRepository):
         columns: ClassVar[Mapping[str, Any]] = {"rank": ShelfRow.rank}
 
-    assert [p.name for p in RankedShelves.projected] == ["rank"]
-    assert [p.name for p in ShelfRepository.projected][:2] == ["id", "label"]
+    assert [p.name for p in RankedShelves.storage.projections] == ["rank"]
+    assert [p.name for p in ShelfRepository.storage.projections][:2] == ["id", "label"]
 
 
 # -- the storage style --------------------------------------------------------------------------
-def test_is_data_mapper_tells_the_two_storage_styles_apart() -> None:
-    with InMemoryUnitOfWork() as uow:
-        mapped = is_data_mapper(uow.repository(ShelfRepository))
-        documents = is_data_mapper(uow.repository(ShelfDocuments))
+def test_each_storage_style_describes_what_it_stores() -> None:
+    rows, documents = ShelfRepository.storage, ShelfDocuments.storage
 
-    assert (mapped, documents) == (True, False)
+    assert (isinstance(rows, RowStorage), isinstance(documents, RowStorage)) == (True, False)
+    assert (rows.row_class, rows.id_attribute, rows.version_column) == (ShelfRow, "id", "version")
 
 
 def test_encode_returns_the_row_to_row_builds_stamped_with_the_version() -> None:
     shelf = Shelf(id=ShelfId.new(), label="oak", code="o-1", size=Size(width=3))
 
     with InMemoryUnitOfWork() as uow:
-        repository = uow.repository(ShelfRepository)
-        row = repository.encode(shelf, repository.snapshot(shelf), version=3)
+        codec = uow.repository(ShelfRepository)._codec
+        row = codec.encode(shelf, codec.snapshot(shelf), 3)
 
     assert isinstance(row, ShelfRow)
     assert (row.id, row.version, row.label, row.width, row.spare_width) == (
@@ -500,9 +503,9 @@ def test_encode_refuses_a_row_that_does_not_hold_the_aggregate(
     shelf = Shelf(id=ShelfId.new(), label="oak", code="o-1", size=Size(width=3))
 
     with InMemoryUnitOfWork() as uow:
-        shelves = uow.repository(repository)
+        codec = uow.repository(repository)._codec
         with pytest.raises(TypeError, match=message):
-            shelves.encode(shelf, shelves.snapshot(shelf), version=1)
+            codec.encode(shelf, codec.snapshot(shelf), 1)
 
 
 def test_decode_returns_what_to_domain_builds_with_the_stored_version() -> None:
@@ -511,7 +514,7 @@ def test_decode_returns_what_to_domain_builds_with_the_stored_version() -> None:
 
     with InMemoryUnitOfWork() as uow:
         record = StoredRecord(id=shelf.id.value, version=7, tenant_id=None, data=row)
-        decoded = uow.repository(ShelfRepository).decode(record)
+        decoded = uow.repository(ShelfRepository)._codec.decode(record)
 
     assert decoded.model_dump() == shelf.model_dump() | {"version": 7}
 
@@ -530,9 +533,9 @@ def test_encode_fills_the_tenant_column_as_the_column_holds_it(
     crate = Crate(id=CrateId.new(), tenant_id=tenant, label="box")
 
     with use_context(RequestContext.new(tenant_id=tenant)), InMemoryUnitOfWork() as uow:
-        row = uow.repository(repository).encode(crate, {}, version=1)
+        row = uow.repository(repository)._codec.encode(crate, {}, 1)
 
-    assert (repository.tenant_value(tenant), getattr(row, repository.tenant_column)) == (
+    assert (repository.storage.tenant_value(tenant), getattr(row, repository.tenant_column)) == (
         stored,
         stored,
     )
@@ -617,6 +620,24 @@ class ViewedDoorRow(Base):
     )
 
 
+class FrameRow(Base):
+    __tablename__ = "dm_def_frames"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    door_id: Mapped[UUID] = mapped_column(ForeignKey("dm_def_framed_doors.id"))
+    door: Mapped[FramedDoorRow] = relationship(back_populates="frames")
+
+
+class FramedDoorRow(Base):
+    __tablename__ = "dm_def_framed_doors"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    frames: Mapped[list[FrameRow]] = relationship(
+        back_populates="door", cascade="all, delete-orphan"
+    )
+
+
 def _doors(row: type[Any], columns: Mapping[str, Any] | None = None) -> type[Any]:
     """Define a repository of doors on ``row`` (the definition is what is tested)."""
     mapped: Mapping[str, Any] = columns or {}
@@ -648,6 +669,12 @@ def test_a_one_to_many_relationship_that_is_not_owned_is_refused_by_name() -> No
 
 def test_a_view_only_relationship_is_left_alone() -> None:
     assert _doors(ViewedDoorRow).row_class is ViewedDoorRow
+
+
+def test_a_childs_relationship_back_to_its_parent_holds_no_child() -> None:
+    (frames,) = _doors(FramedDoorRow).storage.children
+
+    assert (frames.key, frames.mapper.class_, frames.children) == ("frames", FrameRow, ())
 
 
 @pytest.mark.parametrize(

@@ -21,9 +21,11 @@ from sqlalchemy.exc import IntegrityError
 
 from creativeflow_shared.application import (
     DocumentRepository,
+    project,
+)
+from creativeflow_shared.application.ports import (
     RecordQuery,
     StoredRecord,
-    project,
 )
 from creativeflow_shared.domain import AggregateRoot, AlreadyExistsError, Identity, where
 from creativeflow_shared.infrastructure.sqlalchemy import (
@@ -118,7 +120,7 @@ def _changed(document: StoredRecord, **projections: Any) -> StoredRecord:
 
 
 def _store(connection: Connection) -> SQLAlchemyDocumentStore:
-    return SQLAlchemyDocumentStore(connection, _DEVICES, DeviceRepository)
+    return SQLAlchemyDocumentStore(connection, _DEVICES, DeviceRepository.storage)
 
 
 def _inserted(engine: Engine, *documents: StoredRecord) -> None:

@@ -36,12 +36,16 @@ from typing_extensions import override
 from creativeflow_shared.application import (
     CursorPage,
     DocumentRepository,
-    Projection,
-    RecordQuery,
     Repository,
     RequestContext,
-    StoredRecord,
     use_context,
+)
+from creativeflow_shared.application._documents import DocumentCodec
+from creativeflow_shared.application.ports import (
+    RecordCodec,
+    RecordQuery,
+    Storage,
+    StoredRecord,
 )
 from creativeflow_shared.domain import (
     AggregateRoot,
@@ -344,16 +348,18 @@ class OddRepository(Repository[Shelf, ShelfId]):
 
     @classmethod
     @override
-    def _resolve_projections(cls) -> tuple[Projection, ...]:
-        return ()
+    def _describe(cls) -> Storage:
+        return Storage(
+            aggregate_class=Shelf,
+            resource_name="Shelf",
+            repository_name=cls.__name__,
+            ids_per_tenant=False,
+            projections=(),
+        )
 
     @override
-    def encode(self, aggregate: Shelf, state: dict[str, Any], *, version: int) -> object:
-        return state
-
-    @override
-    def decode(self, record: StoredRecord) -> Shelf:
-        return Shelf.model_validate(record.data)
+    def _new_codec(self) -> RecordCodec:
+        return DocumentCodec(self.storage)
 
     @override
     def _check_queryable(self, specification: Specification[Any]) -> None:
@@ -578,11 +584,11 @@ def test_an_inserted_row_is_read_back_with_its_version_and_every_owned_child(
 ) -> None:
     shelf = _bookish("oak")
     with _session(engine) as session:
-        inserted = SQLAlchemyRowStore(session, ShelfRepository).insert([_record(shelf)])
+        inserted = SQLAlchemyRowStore(session, ShelfRepository.storage).insert([_record(shelf)])
         session.commit()
 
     with _session(engine) as session:
-        record = SQLAlchemyRowStore(session, ShelfRepository).get(shelf.id.value, None)
+        record = SQLAlchemyRowStore(session, ShelfRepository.storage).get(shelf.id.value, None)
         assert record is not None
         row = record.data
         books = [(b.title, b.author_id, [n.text for n in b.notes]) for b in row.books]
@@ -597,7 +603,7 @@ def test_an_inserted_row_is_read_back_with_its_version_and_every_owned_child(
 
 def test_get_of_a_missing_id_is_none(engine: Engine) -> None:
     with _session(engine) as session:
-        assert SQLAlchemyRowStore(session, ShelfRepository).get(uuid4(), None) is None
+        assert SQLAlchemyRowStore(session, ShelfRepository.storage).get(uuid4(), None) is None
 
 
 def test_find_filters_orders_and_windows_and_count_ignores_the_window(engine: Engine) -> None:
@@ -607,7 +613,7 @@ def test_find_filters_orders_and_windows_and_count_ignores_the_window(engine: En
     query = RecordQuery(SHELF.rank.le(2), order_by=by_rank, offset=1, limit=1)
 
     with _session(engine) as session:
-        store = SQLAlchemyRowStore(session, ShelfRepository)
+        store = SQLAlchemyRowStore(session, ShelfRepository.storage)
         windowed = [r.data.label for r in store.find(query)]
         everything = [r.data.label for r in store.find(RecordQuery(order_by=(SHELF.label.desc(),)))]
         counted = store.count(query)
@@ -625,7 +631,7 @@ def test_inserting_the_id_of_a_row_the_session_holds_is_already_exists_before_an
     twin = Shelf(id=shelf.id, label="elm")
 
     with _session(engine) as session:
-        store = SQLAlchemyRowStore(session, ShelfRepository)
+        store = SQLAlchemyRowStore(session, ShelfRepository.storage)
         held = store.get(shelf.id.value, None)  # the session keeps the row while it is used
         inserted = store.insert([_record(twin)])
         pending, active = list(session.new), session.is_active
@@ -642,7 +648,7 @@ def test_updating_a_row_the_session_holds_keeps_its_version_in_step(engine: Engi
     renamed = Shelf(id=shelf.id, label="elm")
 
     with _session(engine) as session:
-        store = SQLAlchemyRowStore(session, ShelfRepository)
+        store = SQLAlchemyRowStore(session, ShelfRepository.storage)
         held = store.get(shelf.id.value, None)
         assert held is not None
         updated = store.update(_record(renamed, version=2), 1)
@@ -662,7 +668,7 @@ def test_updating_or_deleting_another_version_or_a_missing_row_changes_nothing(
     renamed = Shelf(id=shelf.id, label="elm")
 
     with _session(engine) as session:
-        store = SQLAlchemyRowStore(session, ShelfRepository)
+        store = SQLAlchemyRowStore(session, ShelfRepository.storage)
         stale_update = store.update(_record(renamed, version=3), 2)
         stale_delete = store.delete(shelf.id.value, 2, None)
         missing_delete = store.delete(uuid4(), 1, None)
@@ -676,7 +682,7 @@ def test_the_store_refuses_a_specification_on_an_unmapped_attribute(engine: Engi
     query = RecordQuery(SHELF.label.eq("oak") | SHELF.books.eq(()))
 
     with _session(engine) as session:
-        store = SQLAlchemyRowStore(session, ShelfRepository)
+        store = SQLAlchemyRowStore(session, ShelfRepository.storage)
         with pytest.raises(TypeError, match="books has no column"):
             store.find(query)
 
@@ -686,13 +692,15 @@ def test_stores_share_their_statements_per_repository_and_dialect(engine: Engine
         pass
 
     with _session(engine) as session:
-        first = SQLAlchemyRowStore(session, ShelfRepository)
-        second = SQLAlchemyRowStore(session, ShelfRepository)
-        other = SQLAlchemyRowStore(session, OtherShelves)
+        first = SQLAlchemyRowStore(session, ShelfRepository.storage)
+        second = SQLAlchemyRowStore(session, ShelfRepository.storage)
+        other = SQLAlchemyRowStore(session, OtherShelves.storage)
 
     assert first._statements is second._statements
     assert other._statements is not first._statements
-    assert engine.dialect.name in vars(ShelfRepository)["_creativeflow_rows"]
+    # Kept beside the description, never written onto the service's class.
+    written = sorted(name for name in vars(OtherShelves) if not name.startswith("__"))
+    assert written == ["_abc_impl", "resource_name", "row_class", "storage"]
 
 
 # -- reading through the repository ----------------------------------------------------------------
@@ -1219,9 +1227,7 @@ def test_a_rollback_outside_a_block_is_refused(engine: Engine) -> None:
 def test_a_repository_of_neither_style_is_refused(engine: Engine) -> None:
     with (
         _uow(engine) as uow,
-        pytest.raises(
-            TypeError, match="OddRepository is neither a document nor a data-mapper repository"
-        ),
+        pytest.raises(LookupError, match=r"nothing stores OddRepository's aggregates here"),
     ):
         uow.repository(OddRepository)
 

@@ -139,8 +139,8 @@ def test_a_tenant_owned_unique_projection_is_unique_within_each_tenant() -> None
     table = document_table(MetaData(), BadgeRepository, name="unit_tables_badges")
 
     assert _constraints(table) == {"uq_unit_tables_badges_code": ["tenant_id", "code"]}
-    assert [p.per_tenant for p in BadgeRepository.projected] == [True]
-    assert [p.per_tenant for p in JobStepRepository.projected if p.unique] == [False]
+    assert [p.per_tenant for p in BadgeRepository.storage.projections] == [True]
+    assert [p.per_tenant for p in JobStepRepository.storage.projections if p.unique] == [False]
 
 
 def test_a_document_table_is_named_after_the_resource_by_default() -> None:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Table
     from sqlalchemy.types import TypeEngine
 
-    from creativeflow_shared.application import DocumentRepository
+    from creativeflow_shared.application.ports import Storage
     from creativeflow_shared.domain import AggregateRoot, SortKey, Specification
 
 __all__ = ["SpecificationCompiler", "wide_type"]
@@ -112,11 +112,11 @@ class SpecificationCompiler:
 
     @classmethod
     def for_documents(
-        cls, table: Table, repository: type[DocumentRepository[Any, Any]], dialect_name: str
+        cls, table: Table, storage: Storage, dialect_name: str
     ) -> SpecificationCompiler:
-        """Return the compiler of a document table that stores ``repository``'s aggregates."""
-        columns = {p.path: table.c[p.name] for p in repository.projected}
-        document = (table.c.data, repository.aggregate_class)
+        """Return the compiler of a document table that stores what ``storage`` describes."""
+        columns = {p.path: table.c[p.name] for p in storage.projections}
+        document = (table.c.data, storage.aggregate_class)
         return cls(columns, table.c.id, dialect_name, document=document)
 
     def where(self, specification: Specification[Any]) -> ColumnElement[bool]:

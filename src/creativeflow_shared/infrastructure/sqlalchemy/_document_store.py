@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, cast
 from returns.result import Failure, Result, Success
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
-from creativeflow_shared.application import StoredRecord
+from creativeflow_shared.application.ports import StoredRecord
 from creativeflow_shared.domain import AlreadyExistsError, InvalidInputError, utc_now
 from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
 from creativeflow_shared.infrastructure.sqlalchemy._errors import execute
+from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
     from sqlalchemy.sql import Delete, Executable, Insert, Update
 
-    from creativeflow_shared.application import DocumentRepository, RecordQuery, WriteError
+    from creativeflow_shared.application.ports import RecordQuery, Storage, WriteError
 
 __all__ = ["SQLAlchemyDocumentStore"]
 
@@ -27,7 +28,7 @@ __all__ = ["SQLAlchemyDocumentStore"]
 class _Statements:
     """The statements of one table, built once: SQLAlchemy then caches their compiled SQL."""
 
-    def __init__(self, table: Table, repository: type[DocumentRepository[Any, Any]]) -> None:
+    def __init__(self, table: Table, storage: Storage, dialect: str) -> None:
         c = table.c
         self.columns = (c.id, c.version, c.tenant_id, c.data)
         self.get = select(*self.columns).where(c.id == bindparam("b_id"))
@@ -36,36 +37,34 @@ class _Statements:
         values: dict[str, Any] = {
             name: bindparam(f"b_{name}") for name in ("version", "updated_at", "data")
         }
-        values |= {p.name: bindparam(f"b_{p.name}") for p in repository.projected}
+        values |= {p.name: bindparam(f"b_{p.name}") for p in storage.projections}
         # Writes of a tenant-owned aggregate match only a row of the request's tenant.
         key = [c.id == bindparam("b_id"), c.version == bindparam("b_expected")]
-        if repository.tenant_owned:
+        if storage.tenant_owned:
             key.append(c.tenant_id == bindparam("b_tenant"))
         self.update: Update = update(table).where(*key).values(values)
         self.delete: Delete = delete(table).where(*key)
+        self.compiler = SpecificationCompiler.for_documents(table, storage, dialect)
+
+
+_STATEMENTS: Memo[Table, _Statements] = Memo()
 
 
 class SQLAlchemyDocumentStore:
     """The ``RecordStore`` of one table, within a connection's transaction."""
 
-    __slots__ = ("_compiler", "_connection", "_repository", "_statements", "_table")
+    __slots__ = ("_compiler", "_connection", "_name", "_statements", "_table")
 
-    def __init__(
-        self, connection: Connection, table: Table, repository: type[DocumentRepository[Any, Any]]
-    ) -> None:
-        """Store ``repository``'s aggregates in ``table`` within ``connection``'s transaction."""
+    def __init__(self, connection: Connection, table: Table, storage: Storage) -> None:
+        """Store what ``storage`` describes in ``table``, within ``connection``'s transaction."""
         self._connection = connection
         self._table = table
-        self._repository = repository
+        self._name = storage.resource_name
         dialect = connection.dialect.name
-        per_dialect = table.info.setdefault("creativeflow_statements", {})
-        cached = per_dialect.get(dialect)
-        if cached is None:
-            cached = per_dialect[dialect] = (
-                _Statements(table, repository),
-                SpecificationCompiler.for_documents(table, repository, dialect),
-            )
-        self._statements, self._compiler = cached
+        self._statements = _STATEMENTS.get(
+            table, dialect, lambda: _Statements(table, storage, dialect)
+        )
+        self._compiler = self._statements.compiler
 
     def get(self, id_: object, tenant_id: str | None) -> StoredRecord | None:
         """Return the document with ``id_`` (of ``tenant_id`` when given), or ``None``."""
@@ -140,7 +139,7 @@ class SQLAlchemyDocumentStore:
     def _execute(
         self, statement: Executable, params: object, subject: object = None
     ) -> CursorResult[Any]:
-        return execute(self._connection, statement, params, self._repository.resource_name, subject)
+        return execute(self._connection, statement, params, self._name, subject)
 
     def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []

@@ -1,39 +1,37 @@
-"""The outbox table written in the unit of work's transaction."""
+"""The outbox table: written in the unit of work's transaction, and read back."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert, select
 
+from creativeflow_shared.application import OutboxMessage
 from creativeflow_shared.infrastructure.sqlalchemy._errors import execute
+from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import Connection, Table
+    from sqlalchemy import Connection
     from sqlalchemy.sql import Insert
-
-    from creativeflow_shared.application import OutboxMessage
 
 __all__ = ["SQLAlchemyOutboxStore"]
 
-_INSERT = "creativeflow_outbox_insert"
+# One statement per table: a new one per call would have its cache key computed again.
+_INSERTS: Memo[Table, Insert] = Memo()
 
 
 class SQLAlchemyOutboxStore:
-    """The ``OutboxStore`` of an outbox table."""
+    """The ``OutboxStore`` of an outbox table, which also reads the stored messages back."""
 
-    __slots__ = ("_connection", "_insert")
+    __slots__ = ("_connection", "_insert", "_table")
 
     def __init__(self, connection: Connection, table: Table) -> None:
-        """Write to ``table`` within ``connection``'s transaction."""
+        """Write to and read ``table`` within ``connection``'s transaction."""
         self._connection = connection
-        # One statement per table: a new one per call would have its cache key computed again.
-        insert_statement: Insert | None = table.info.get(_INSERT)
-        if insert_statement is None:
-            insert_statement = table.info[_INSERT] = insert(table)
-        self._insert = insert_statement
+        self._insert = _INSERTS.get(table, "", lambda: insert(table))
+        self._table = table
 
     def append(self, messages: Sequence[OutboxMessage]) -> None:
         """Insert ``messages`` (one statement, executed for many rows)."""
@@ -55,3 +53,29 @@ class SQLAlchemyOutboxStore:
         ]
         subject = messages[0].id if len(messages) == 1 else f"one of {len(messages)}"
         execute(self._connection, self._insert, rows, "outbox message", subject)
+
+    def messages(self) -> list[OutboxMessage]:
+        """Return every message in the table, whatever its status, in the order of their ids.
+
+        Event ids are UUIDv7 values, so this is the order in which the events were recorded.
+        It reads the whole table: it is meant for tests and tools that check what was written.
+
+        Returns:
+            Every stored message, equal to the one ``append`` was given.
+        """
+        table = self._table
+        rows = self._connection.execute(select(table).order_by(table.c.id)).mappings()
+        return [
+            OutboxMessage(
+                id=row["id"],
+                aggregate_type=row["aggregatetype"],
+                aggregate_id=row["aggregateid"],
+                aggregate_version=row["aggregateversion"],
+                event_type=row["type"],
+                schema_version=row["schemaversion"],
+                payload=row["payload"],
+                headers=row["headers"],
+                occurred_at=row["occurred_at"],
+            )
+            for row in rows
+        ]

@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 from returns.result import Failure, Result, Success
 from sqlalchemy import bindparam, false, func, inspect, select, update
-from sqlalchemy.orm import Mapper, RelationshipProperty, Session, selectinload
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from creativeflow_shared.application import StoredRecord
+from creativeflow_shared.application.ports import StoredRecord
 from creativeflow_shared.domain import AlreadyExistsError, InvalidInputError
 from creativeflow_shared.infrastructure.sqlalchemy._compiler import (
     SpecificationCompiler,
     wide_type,
 )
-from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import owned_children
 from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, translated
+from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm.interfaces import LoaderOption
     from sqlalchemy.sql import Select, Update
 
-    from creativeflow_shared.application import RecordQuery, WriteError
-    from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import DataMapperRepository
+    from creativeflow_shared.application.ports import RecordQuery, WriteError
+    from creativeflow_shared.infrastructure.sqlalchemy._row_storage import ChildRows, RowStorage
 
 __all__ = ["SQLAlchemyRowStore"]
 
@@ -41,16 +41,15 @@ _LOADED = "creativeflow_loaded_rows"
 class _RowStatements:
     """What a row store needs of one repository, built once per dialect."""
 
-    def __init__(self, repository: type[DataMapperRepository[Any, Any, Any]], dialect: str) -> None:
-        row = repository.row_class
-        self.mapper: Mapper[Any] = inspect(row)
-        table = cast("Table", self.mapper.local_table)
-        self.id_column = self.mapper.columns[repository.id_attribute]
-        self.version_key = repository.version_column
-        self.tenant_key = repository.tenant_column if repository.tenant_owned else None
-        version = self.mapper.columns[self.version_key]
-        self.tenant_column = self.mapper.columns[self.tenant_key] if self.tenant_key else None
-        self.options = _child_loads(self.mapper, frozenset())
+    def __init__(self, storage: RowStorage, dialect: str) -> None:
+        row, mapper = storage.row_class, storage.mapper
+        table = cast("Table", mapper.local_table)
+        self.id_column = mapper.columns[storage.id_attribute]
+        self.version_key = storage.version_column
+        self.tenant_key = storage.tenant_column
+        version = mapper.columns[self.version_key]
+        self.tenant_column = mapper.columns[self.tenant_key] if self.tenant_key else None
+        self.options = _child_loads(storage.children)
         self.select: Select[Any] = select(row).options(*self.options)
         # Built once with bound parameters: a statement built per call would have its cache
         # key (loader options included) computed again on every execution.
@@ -62,7 +61,7 @@ class _RowStatements:
         self.by_id_and_tenant = self.by_id
         if self.tenant_column is not None:
             self.by_id_and_tenant = self.by_id.where(self.tenant_column == bindparam("r_tenant"))
-        self.id_key = self.mapper.get_property_by_column(self.id_column).key
+        self.id_key = storage.id_attribute
         # The version check is also the tenant check: a bump matches only a row of the
         # request's tenant, before anything else of the aggregate is written.
         key = [
@@ -72,20 +71,19 @@ class _RowStatements:
         if self.tenant_column is not None:
             key.append(self.tenant_column == bindparam("b_tenant"))
         self.bump: Update = update(table).where(*key).values({version.key: bindparam("b_version")})
-        self.compiler = SpecificationCompiler(repository.mapped_columns(), self.id_column, dialect)
+        self.compiler = SpecificationCompiler(storage.columns, self.id_column, dialect)
+
+
+_STATEMENTS: Memo[RowStorage, _RowStatements] = Memo()
 
 
 class SQLAlchemyRowStore:
     """The ``RecordStore`` of a data-mapper repository, within a session's transaction."""
 
-    __slots__ = ("_repository", "_session_of", "_statements")
+    __slots__ = ("_session_of", "_statements", "_storage")
 
-    def __init__(
-        self,
-        session: Session | Callable[[], Session],
-        repository: type[DataMapperRepository[Any, Any, Any]],
-    ) -> None:
-        """Store ``repository``'s rows through ``session``, or the session it returns when asked.
+    def __init__(self, session: Session | Callable[[], Session], storage: RowStorage) -> None:
+        """Store the rows ``storage`` describes through ``session``, or the one it returns.
 
         A unit of work passes a function: it replaces its session after every commit and
         rollback, while the repository keeps this store for the whole block.
@@ -93,15 +91,11 @@ class SQLAlchemyRowStore:
         self._session_of: Callable[[], Session] = (
             (lambda: session) if isinstance(session, Session) else session
         )
-        self._repository = repository
+        self._storage = storage
         dialect = self._session.connection().dialect.name
-        per_dialect: dict[str, _RowStatements] = repository.__dict__.get("_creativeflow_rows", {})
-        if not per_dialect:
-            repository._creativeflow_rows = per_dialect  # type: ignore[attr-defined] # noqa: SLF001 (a cache on the class)
-        statements = per_dialect.get(dialect)
-        if statements is None:
-            statements = per_dialect[dialect] = _RowStatements(repository, dialect)
-        self._statements = statements
+        self._statements = _STATEMENTS.get(
+            storage, dialect, lambda: _RowStatements(storage, dialect)
+        )
 
     @property
     def _session(self) -> Session:
@@ -114,7 +108,7 @@ class SQLAlchemyRowStore:
             rows = self._scalars(statements.by_id, id_, {"r_id": id_})
         else:
             try:
-                tenant = self._repository.tenant_value(tenant_id)
+                tenant = self._storage.tenant_value(tenant_id)
             except ValueError:
                 return None  # a tenant the column cannot hold owns no row
             params = {"r_id": id_, "r_tenant": tenant}
@@ -134,7 +128,7 @@ class SQLAlchemyRowStore:
 
     def count(self, query: RecordQuery) -> int:
         """Return how many root rows match ``query``."""
-        table = self._statements.mapper.local_table
+        table = self._storage.mapper.local_table
         statement = select(func.count()).select_from(table).where(*self._conditions(query))
         return int(self._execute(statement, None).scalar_one())
 
@@ -145,7 +139,7 @@ class SQLAlchemyRowStore:
         for record in records:
             if session.identity_map.get(self._key(record.id, record.tenant_id)) is not None:
                 # Still in this session (removed, or never committed): a duplicate for sure.
-                return Failure(AlreadyExistsError(self._repository.resource_name, record.id))
+                return Failure(AlreadyExistsError(self._storage.resource_name, record.id))
         session.add_all([record.data for record in records])
         return self._flush(clash)
 
@@ -153,19 +147,18 @@ class SQLAlchemyRowStore:
         """Write the new root row and children if the stored version is ``expected_version``."""
         if not self._bump(record.id, expected_version, record.version, record.tenant_id):
             return Success(False)  # noqa: FBT003 (the port's answer: not matched)
-        session, statements = self._session, self._statements
-        repository = self._repository
-        identity = repository.identity(record.id, record.tenant_id)
+        session, statements, storage = self._session, self._statements, self._storage
+        identity = storage.identity(record.id, record.tenant_id)
 
         def merge_and_flush() -> None:
-            stored = session.get(repository.row_class, identity, options=statements.options)
+            stored = session.get(storage.row_class, identity, options=statements.options)
             # Children the new rows no longer have go first: the ORM would insert the new
             # children before deleting the old, and a key or unique column they share clashes.
-            if stored is not None and _drop_stale_children(stored, record.data, statements.mapper):
+            if stored is not None and _drop_stale_children(stored, record.data, storage.children):
                 session.flush()
             # ``merge`` finds rows by their keys alone: a new child whose key another
             # aggregate's child holds (another tenant's, even) would be taken over, not added.
-            taken = _taken_child_key(session, stored, record.data, statements.mapper)
+            taken = _taken_child_key(session, stored, record.data, storage.children)
             if taken is not None:
                 raise AlreadyExistsError(*taken)
             session.merge(record.data)
@@ -183,12 +176,12 @@ class SQLAlchemyRowStore:
         """
         if not self._bump(id_, expected_version, expected_version + 1, tenant_id):
             return False
-        session, repository = self._session, self._repository
-        identity = repository.identity(id_, tenant_id)
+        session, storage = self._session, self._storage
+        identity = storage.identity(id_, tenant_id)
         options = self._statements.options
 
         def delete_and_flush() -> None:
-            session.delete(session.get(repository.row_class, identity, options=options))
+            session.delete(session.get(storage.row_class, identity, options=options))
             session.flush()
 
         self._write(delete_and_flush, id_)  # only a reference to the row can fail it: raised
@@ -205,7 +198,7 @@ class SQLAlchemyRowStore:
         params = {"b_id": id_, "b_expected": expected, "b_version": version}
         if tenant_id is not None:
             try:
-                params["b_tenant"] = self._repository.tenant_value(tenant_id)
+                params["b_tenant"] = self._storage.tenant_value(tenant_id)
             except ValueError:
                 return False  # a tenant the column cannot hold owns no row
         result = self._execute(self._statements.bump, params, id_)
@@ -222,7 +215,7 @@ class SQLAlchemyRowStore:
     def _write(self, step: Callable[[], object], subject: object) -> Result[None, WriteError]:
         """Run an ORM step (its loads and flushes may fail); a taken key is a ``Failure``."""
         try:
-            translated(step, self._repository.resource_name, subject)
+            translated(step, self._storage.resource_name, subject)
         except (AlreadyExistsError, InvalidInputError) as error:
             return Failure(error)
         return Success(None)
@@ -238,15 +231,15 @@ class SQLAlchemyRowStore:
         )
 
     def _key(self, id_: object, tenant_id: str | None) -> Any:  # noqa: ANN401 (SQLAlchemy's identity key)
-        repository = self._repository
-        return self._session.identity_key(repository.row_class, repository.identity(id_, tenant_id))
+        storage = self._storage
+        return self._session.identity_key(storage.row_class, storage.identity(id_, tenant_id))
 
     def _tenant_condition(self, tenant_id: str | None) -> list[ColumnElement[bool]]:
         column = self._statements.tenant_column
         if tenant_id is None or column is None:
             return []
         try:
-            return [column == self._repository.tenant_value(tenant_id)]
+            return [column == self._storage.tenant_value(tenant_id)]
         except ValueError:
             return [false()]  # a tenant the column cannot hold owns no row
 
@@ -265,7 +258,7 @@ class SQLAlchemyRowStore:
         session = self._session
         rows: list[Any] = translated(
             lambda: list(session.scalars(statement, params)),
-            self._repository.resource_name,
+            self._storage.resource_name,
             subject,
         )
         # The session holds its rows weakly; keeping them here lets a later change of the
@@ -276,14 +269,13 @@ class SQLAlchemyRowStore:
 
     def _execute(self, statement: Any, params: object, subject: object = None) -> Any:  # noqa: ANN401
         connection = self._session.connection()
-        return execute(connection, statement, params, self._repository.resource_name, subject)
+        return execute(connection, statement, params, self._storage.resource_name, subject)
 
 
 def _drop_stale_children(
     stored: Any,  # noqa: ANN401 (a row of the service's)
     new: Any,  # noqa: ANN401 (a row of the service's)
-    mapper: Mapper[Any],
-    ancestors: frozenset[Mapper[Any]] = frozenset(),
+    children: tuple[ChildRows, ...],
 ) -> bool:
     """Take out of ``stored`` every owned child that ``new`` has no row of the same key for.
 
@@ -291,31 +283,30 @@ def _drop_stale_children(
         Whether any child was taken out (it is deleted at the next flush, as an orphan).
     """
     dropped = False
-    for relationship in owned_children(mapper, ancestors):
-        key, child_mapper = relationship.key, relationship.mapper
-        if not relationship.uselist or key not in vars(new):
+    for child in children:
+        if not child.relationship.uselist or child.key not in vars(new):
             continue  # not a collection of children, or one ``to_row`` left alone
-        wanted: list[Any] = getattr(new, key)
+        wanted: list[Any] = getattr(new, child.key)
         by_key: dict[tuple[Any, ...], Any] = {
-            tuple(child_mapper.primary_key_from_instance(child)): child for child in wanted
+            tuple(child.mapper.primary_key_from_instance(row)): row for row in wanted
         }
-        collection: list[Any] = getattr(stored, key)
-        for child in list(collection):
-            match = by_key.get(inspect(child).identity)
+        collection: list[Any] = getattr(stored, child.key)
+        for row in list(collection):
+            match = by_key.get(inspect(row).identity)
             if match is None:
-                collection.remove(child)
+                collection.remove(row)
                 dropped = True
-            elif _drop_stale_children(child, match, child_mapper, ancestors | {mapper}):
+            elif _drop_stale_children(row, match, child.children):
                 dropped = True
     return dropped
 
 
-def _rows_of(relationship: RelationshipProperty[Any], parent: Any) -> list[Any]:  # noqa: ANN401 (a row of the service's)
-    """Return the child rows ``parent`` holds through ``relationship`` (none for ``None``)."""
+def _rows_of(child: ChildRows, parent: Any) -> list[Any]:  # noqa: ANN401 (a row of the service's)
+    """Return the child rows ``parent`` holds through ``child`` (none for ``None``)."""
     if parent is None:
         return []
-    held: Any = getattr(parent, relationship.key)
-    rows: list[Any] = list(held) if relationship.uselist else [held]
+    held: Any = getattr(parent, child.key)
+    rows: list[Any] = list(held) if child.relationship.uselist else [held]
     return [row for row in rows if row is not None]
 
 
@@ -323,8 +314,7 @@ def _taken_child_key(
     session: Session,
     stored: Any,  # noqa: ANN401 (a row of the service's)
     new: Any,  # noqa: ANN401 (a row of the service's)
-    mapper: Mapper[Any],
-    ancestors: frozenset[Mapper[Any]] = frozenset(),
+    children: tuple[ChildRows, ...],
 ) -> tuple[str, tuple[Any, ...]] | None:
     """Return the class and key of a new child row whose key a row outside ``stored`` holds.
 
@@ -332,29 +322,28 @@ def _taken_child_key(
     child the database keys itself is new; any other child's key is looked up, and a row found
     belongs to another aggregate.
     """
-    for relationship in owned_children(mapper, ancestors):
-        if relationship.key not in vars(new):
+    for child in children:
+        if child.key not in vars(new):
             continue  # a relationship ``to_row`` left alone
-        child_mapper, below = relationship.mapper, ancestors | {mapper}
-        owned = {inspect(child).identity: child for child in _rows_of(relationship, stored)}
-        for child in _rows_of(relationship, new):
-            identity = tuple(child_mapper.primary_key_from_instance(child))
+        owned = {inspect(row).identity: row for row in _rows_of(child, stored)}
+        for row in _rows_of(child, new):
+            identity = tuple(child.mapper.primary_key_from_instance(row))
             mine = owned.get(identity)
             taken = mine is None and None not in identity
-            if taken and session.get(child_mapper.class_, identity) is not None:
-                return child_mapper.class_.__name__, identity
-            nested = _taken_child_key(session, mine, child, child_mapper, below)
+            if taken and session.get(child.mapper.class_, identity) is not None:
+                return child.mapper.class_.__name__, identity
+            nested = _taken_child_key(session, mine, row, child.children)
             if nested is not None:
                 return nested
     return None
 
 
-def _child_loads(mapper: Mapper[Any], ancestors: frozenset[Mapper[Any]]) -> list[LoaderOption]:
+def _child_loads(children: tuple[ChildRows, ...]) -> list[LoaderOption]:
     """Load every owned child (``delete-orphan`` relationships) with ``SELECT ... IN``."""
     options: list[LoaderOption] = []
-    for relationship in owned_children(mapper, ancestors):
-        option: Any = selectinload(relationship.class_attribute)
-        nested = _child_loads(relationship.mapper, ancestors | {mapper})
+    for child in children:
+        option: Any = selectinload(child.relationship.class_attribute)
+        nested = _child_loads(child.children)
         if nested:
             option = option.options(*nested)
         options.append(option)

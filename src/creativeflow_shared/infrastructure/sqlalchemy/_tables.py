@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -26,6 +27,7 @@ from creativeflow_shared.infrastructure.sqlalchemy._column_types import UtcDateT
 
 if TYPE_CHECKING:
     from creativeflow_shared.application import DocumentRepository
+    from creativeflow_shared.application.ports import Storage
 
 __all__ = [
     "document_table",
@@ -44,11 +46,22 @@ def json_column_type() -> JSON:
     return JSON().with_variant(JSONB(), "postgresql")
 
 
-def _registry(metadata: MetaData) -> dict[str, Any]:
-    registry: dict[str, Any] = metadata.info.setdefault(
-        _INFO_KEY, {"documents": {}, "outbox": None}
+@dataclass(slots=True)
+class _Declared:
+    """The library's tables declared on one ``MetaData`` (kept in its ``info``)."""
+
+    documents: dict[type[DocumentRepository[Any, Any]], Table] = field(
+        default_factory=dict[type["DocumentRepository[Any, Any]"], Table]
     )
-    return registry
+    by_storage: dict[Storage, Table] = field(default_factory=dict["Storage", Table])
+    outbox: Table | None = None
+
+
+def _registry(metadata: MetaData) -> _Declared:
+    declared = metadata.info.get(_INFO_KEY)
+    if not isinstance(declared, _Declared):
+        declared = metadata.info[_INFO_KEY] = _Declared()
+    return declared
 
 
 def document_table(
@@ -71,9 +84,10 @@ def document_table(
     Raises:
         TypeError: If the id or a projected attribute has no column type.
     """
-    table_name = name or _snake(repository.resource_name) + "s"
-    id_annotation = repository.aggregate_class.model_fields["id"].annotation
-    owned = repository.tenant_owned
+    storage = repository.storage
+    table_name = name or _snake(storage.resource_name) + "s"
+    id_annotation = storage.aggregate_class.model_fields["id"].annotation
+    owned = storage.tenant_owned
     columns: list[Column[Any]] = [
         Column("id", column_type(id_annotation), nullable=False),
         Column("tenant_id", String(TENANT_ID_MAX_LENGTH), nullable=not owned),
@@ -86,7 +100,7 @@ def document_table(
     extras: list[Index | UniqueConstraint | PrimaryKeyConstraint] = [
         PrimaryKeyConstraint(*key, name=f"pk_{table_name}")
     ]
-    for projection in repository.projected:
+    for projection in storage.projections:
         columns.append(
             Column(
                 projection.name, column_type(projection.annotation), nullable=projection.nullable
@@ -98,19 +112,20 @@ def document_table(
         elif projection.index:
             extras.append(Index(f"ix_{table_name}_{projection.name}", projection.name))
     table = Table(table_name, metadata, *columns, *extras)
-    _registry(metadata)["documents"][repository] = table
+    declared = _registry(metadata)
+    declared.documents[repository] = table
+    declared.by_storage[storage] = table
     return table
 
 
 def document_tables(metadata: MetaData) -> dict[type[DocumentRepository[Any, Any]], Table]:
     """Return the document tables declared on ``metadata``, by repository class."""
-    return dict(_registry(metadata)["documents"])
+    return dict(_registry(metadata).documents)
 
 
-def table_of(metadata: MetaData, repository: type) -> Table | None:
-    """Return the document table of ``repository`` on ``metadata``, or ``None`` (no copy)."""
-    table: Table | None = _registry(metadata)["documents"].get(repository)
-    return table
+def table_of(metadata: MetaData, storage: Storage) -> Table | None:
+    """Return the document table of what ``storage`` describes on ``metadata``, or ``None``."""
+    return _registry(metadata).by_storage.get(storage)
 
 
 def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:
@@ -141,7 +156,7 @@ def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:
         Index(f"ix_{name}_status_available_at", "status", "available_at"),
         Index(f"ix_{name}_aggregate", "aggregatetype", "aggregateid", "aggregateversion"),
     )
-    _registry(metadata)["outbox"] = table
+    _registry(metadata).outbox = table
     return table
 
 
@@ -151,7 +166,7 @@ def outbox_of(metadata: MetaData) -> Table:
     Raises:
         LookupError: If no outbox table was declared.
     """
-    table: Table | None = _registry(metadata)["outbox"]
+    table = _registry(metadata).outbox
     if table is None:
         msg = "declare the outbox first: outbox_table(metadata)"
         raise LookupError(msg)

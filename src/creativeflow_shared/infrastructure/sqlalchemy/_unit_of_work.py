@@ -9,7 +9,7 @@ connection's transaction.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
 from returns.result import Failure, Result, Success
 from sqlalchemy import Connection
@@ -17,20 +17,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from typing_extensions import override
 
-from creativeflow_shared.application import (
-    AsyncUnitOfWork,
-    CommitError,
-    DocumentRepository,
-    UnitOfWork,
-)
+from creativeflow_shared.application import AsyncUnitOfWork, CommitError, UnitOfWork
 from creativeflow_shared.domain import AlreadyExistsError
-from creativeflow_shared.infrastructure.sqlalchemy._data_mapper import (
-    DataMapperRepository,
-    is_data_mapper,
-)
 from creativeflow_shared.infrastructure.sqlalchemy._document_store import SQLAlchemyDocumentStore
 from creativeflow_shared.infrastructure.sqlalchemy._errors import translate_error
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
+from creativeflow_shared.infrastructure.sqlalchemy._row_storage import RowStorage
 from creativeflow_shared.infrastructure.sqlalchemy._row_store import SQLAlchemyRowStore
 from creativeflow_shared.infrastructure.sqlalchemy._tables import outbox_of, table_of
 
@@ -40,11 +32,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine, MetaData
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-    from creativeflow_shared.application import (
+    from creativeflow_shared.application.ports import (
         OutboxStore,
+        RecordCodec,
         RecordStore,
-        Repository,
         Runner,
+        Storage,
     )
 
 __all__ = ["AsyncSQLAlchemyUnitOfWork", "SQLAlchemyUnitOfWork"]
@@ -66,20 +59,18 @@ class _ConnectionStores:
         self._metadata = metadata
         self._session: Session | None = None
 
-    def store(self, repository: Repository[Any, Any]) -> RecordStore:
-        kind = type(repository)
-        table = table_of(self._metadata, kind)
+    def store(self, storage: Storage, codec: RecordCodec) -> RecordStore:  # noqa: ARG002 (SQL stores compare in SQL)
+        table = table_of(self._metadata, storage)
         if table is not None:  # the common case first: one dict lookup per repository
-            documents = cast("type[DocumentRepository[Any, Any]]", kind)
-            return SQLAlchemyDocumentStore(self._connection, table, documents)
-        if is_data_mapper(repository):
-            mapped = cast("type[DataMapperRepository[Any, Any, Any]]", kind)
-            return SQLAlchemyRowStore(self.session, mapped)
-        if isinstance(repository, DocumentRepository):
-            msg = f"declare its table first: document_table(metadata, {kind.__name__})"
-            raise LookupError(msg)  # noqa: TRY004 (the class is right; its table is missing)
-        msg = f"{kind.__name__} is neither a document nor a data-mapper repository"
-        raise TypeError(msg)
+            return SQLAlchemyDocumentStore(self._connection, table, storage)
+        if isinstance(storage, RowStorage):
+            return SQLAlchemyRowStore(self.session, storage)
+        name = storage.repository_name
+        msg = (
+            f"nothing stores {name}'s aggregates here: declare its table first, "
+            f"document_table(metadata, {name}), or make it a data-mapper repository"
+        )
+        raise LookupError(msg)
 
     def outbox_store(self) -> OutboxStore:
         return SQLAlchemyOutboxStore(self._connection, outbox_of(self._metadata))
