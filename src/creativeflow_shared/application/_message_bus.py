@@ -234,13 +234,7 @@ class AsyncMessageBus(_Bus[AsyncUnitOfWork, Awaitable[Result[Any, KernelError]]]
     """The async flavour of ``MessageBus``: handlers are coroutines."""
 
     async def handle(self, command: Command) -> Result[Any, KernelError]:
-        """Run the command's handler, then deliver the events its commits released.
-
-        What the handler committed is delivered even when the handler raises afterwards
-        (the exception then propagates once the events are delivered).
-
-        Returns:
-            The handler's ``Result``; event handler failures never change it.
+        """Await the command's handler, then deliver the events as ``MessageBus.handle`` does.
 
         Raises:
             LookupError: If no handler is registered for the command's type.

@@ -62,7 +62,7 @@ class SQLAlchemyDocumentStore:
         self._name = storage.resource_name
         dialect = connection.dialect.name
         self._statements = _STATEMENTS.get(
-            table, dialect, lambda: _Statements(table, storage, dialect)
+            table, lambda: _Statements(table, storage, dialect), dialect
         )
         self._compiler = self._statements.compiler
 

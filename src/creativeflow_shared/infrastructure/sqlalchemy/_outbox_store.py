@@ -30,7 +30,7 @@ class SQLAlchemyOutboxStore:
     def __init__(self, connection: Connection, table: Table) -> None:
         """Write to and read ``table`` within ``connection``'s transaction."""
         self._connection = connection
-        self._insert = _INSERTS.get(table, "", lambda: insert(table))
+        self._insert = _INSERTS.get(table, lambda: insert(table))
         self._table = table
 
     def append(self, messages: Sequence[OutboxMessage]) -> None:

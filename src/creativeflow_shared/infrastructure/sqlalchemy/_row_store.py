@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SQLAlchemyRowStore"]
 
-_LOADED = "creativeflow_loaded_rows"
-
 
 class _RowStatements:
     """What a row store needs of one repository, built once per dialect."""
@@ -75,6 +73,8 @@ class _RowStatements:
 
 
 _STATEMENTS: Memo[RowStorage, _RowStatements] = Memo()
+#: The rows each session loaded, by object id: a session holds its rows weakly.
+_LOADED_ROWS: Memo[Session, dict[int, Any]] = Memo()
 
 
 class SQLAlchemyRowStore:
@@ -94,7 +94,7 @@ class SQLAlchemyRowStore:
         self._storage = storage
         dialect = self._session.connection().dialect.name
         self._statements = _STATEMENTS.get(
-            storage, dialect, lambda: _RowStatements(storage, dialect)
+            storage, lambda: _RowStatements(storage, dialect), dialect
         )
 
     @property
@@ -264,7 +264,7 @@ class SQLAlchemyRowStore:
         # The session holds its rows weakly; keeping them here lets a later change of the
         # aggregate merge into the loaded rows instead of reading them again. One entry per
         # row object, however often a query returns it.
-        session.info.setdefault(_LOADED, {}).update((id(row), row) for row in rows)
+        _LOADED_ROWS.get(session, dict).update((id(row), row) for row in rows)
         return rows
 
     def _execute(self, statement: Any, params: object, subject: object = None) -> Any:  # noqa: ANN401
