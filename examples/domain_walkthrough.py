@@ -341,7 +341,8 @@ def persist(database: Path) -> None:
     step("Query the stored jobs with the same specification")
     with SQLAlchemyUnitOfWork(engine, metadata) as uow:
         done = uow.repository(JobRepository).find(where(GenerationJob).status.eq("completed"))
-    print(f"  completed jobs: {[(str(job.id)[:8], job.version) for job in done]}")
+    for job in done:
+        print(f"  completed job {str(job.id)[:8]}…, stored version {job.version}")
     expect([job.version for job in done] == [2])
     engine.dispose()
 

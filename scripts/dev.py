@@ -62,13 +62,34 @@ def ensure_env(env: Path, *, pinned: bool = True) -> Path:
     _say("installing the project and its development tools (first run takes a minute)")
     started = time.monotonic()
     _run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    install = [python, "-m", "pip", "install", "--quiet", "--editable", f"{ROOT}[dev]"]
+    install = [python, "-m", "pip", "install", "--editable", f"{ROOT}[dev]"]
     if pinned and CONSTRAINTS.exists():
         install[4:4] = ["--constraint", str(CONSTRAINTS)]
-    _run(install)
+    _run_with_progress(install)
     stamp.write_text(wanted)
     _say(f"environment ready in {time.monotonic() - started:.0f} s")
     return env
+
+
+def _run_with_progress(command: list[str | Path]) -> None:
+    """Run pip, saying which package it is at (one line each) instead of its whole output."""
+    output: list[str] = []
+    with subprocess.Popen(
+        [str(part) for part in command],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        assert process.stdout is not None  # noqa: S101 (piped just above)
+        for line in process.stdout:
+            output.append(line)
+            if line.startswith(("Collecting ", "Installing collected", "Successfully installed")):
+                _say(f"  {line.strip()[:96]}")
+    if process.returncode != 0:
+        sys.stdout.write("".join(output[-40:]))
+        _say(f"failed ({process.returncode}): {' '.join(map(str, command))}")
+        sys.exit(process.returncode)
 
 
 def _run(command: list[str | Path], *, env: dict[str, str] | None = None) -> None:

@@ -6,8 +6,6 @@ import inspect
 import json
 import subprocess
 import sys
-import typing
-from typing import Any
 
 import pytest
 
@@ -489,11 +487,7 @@ def test_the_testing_kit_api_is_sorted() -> None:
     assert actual == _isort_style(actual)
 
 
-#: A generic type alias (of ``Repository``), documented by the ``#:`` comment beside it.
-_TESTING_ALIASES = {"RepositoryFacade"}
-
-
-@pytest.mark.parametrize("name", sorted(set(_TESTING_API) - _TESTING_ALIASES))
+@pytest.mark.parametrize("name", _TESTING_API)
 def test_every_testing_kit_function_is_importable_and_documented(name: str) -> None:
     namespace: dict[str, object] = {}
 
@@ -502,9 +496,3 @@ def test_every_testing_kit_function_is_importable_and_documented(name: str) -> N
     exported = namespace[name]
     assert callable(exported)
     assert (getattr(exported, "__doc__", None) or "").strip() != ""
-
-
-def test_the_repository_facade_is_the_repository_itself() -> None:
-    facade: Any = creativeflow_shared.testing.RepositoryFacade
-
-    assert typing.get_origin(facade) is creativeflow_shared.application.Repository

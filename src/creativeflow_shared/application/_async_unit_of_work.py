@@ -13,7 +13,7 @@ from creativeflow_shared.application._async_repository import AsyncRepository
 from creativeflow_shared.application._repository import Repository
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
     from types import TracebackType
 
     from returns.result import Result
@@ -83,9 +83,19 @@ class AsyncUnitOfWork(ABC):
         return self._inner, self._run
 
     def repository(self, kind: type[Repository[A, I]]) -> AsyncRepository[A, I]:
-        """Return the async view of repository ``kind`` bound to this transaction."""
-        inner, run = self._parts()
-        return AsyncRepository(inner.repository(kind), run)
+        """Return the async view of repository ``kind`` bound to this transaction.
+
+        Raises:
+            RuntimeError: Outside the ``async with`` block; the repository raises it too once
+                the block has ended.
+        """
+        inner, _ = self._parts()
+        return AsyncRepository(inner.repository(kind), self._run_in_block)
+
+    def _run_in_block(self, step: Callable[[], T], /) -> Awaitable[T]:
+        """Run ``step`` through the runner of the block in use (a ``Runner``)."""
+        _, run = self._parts()
+        return run(step)
 
     async def run(self, kind: type[R], step: Callable[[R], T]) -> T:
         """Run synchronous repository code (e.g. a custom query method) in this transaction."""

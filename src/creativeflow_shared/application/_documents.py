@@ -7,6 +7,7 @@ attributes a store may compare inside the JSON.
 
 from __future__ import annotations
 
+import copy
 import enum
 import functools
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pydantic import TypeAdapter
 from typing_extensions import override
 
 from creativeflow_shared.application._repository import Repository
+from creativeflow_shared.application._sharing import may_share_input
 from creativeflow_shared.application._storable import storable, unstorable_fields
 from creativeflow_shared.application.ports import Projection, Storage, snapshot_of
 from creativeflow_shared.domain import AggregateRoot, InvalidInputError, where
@@ -124,11 +126,14 @@ class DocumentRepository(Repository[A, I]):
 class DocumentCodec:
     """The ``RecordCodec`` of the document style: the aggregate's JSON form is the record."""
 
-    __slots__ = ("_storage",)
+    __slots__ = ("_copies", "_storage")
 
     def __init__(self, storage: Storage) -> None:
         """Encode and decode the aggregates ``storage`` describes."""
         self._storage = storage
+        # An aggregate that may keep objects of the data it is validated from gets a copy of
+        # it: the data is the snapshot changes are told by, and in memory the stored record.
+        self._copies = may_share_input(cast("Any", storage.aggregate_class))
 
     def encode(self, aggregate: AggregateRoot[Any], state: dict[str, Any], version: int) -> object:  # noqa: ARG002 (the port's signature)
         """Return the document: the snapshot itself (the JSON form without the version)."""
@@ -137,7 +142,8 @@ class DocumentCodec:
     def decode(self, record: StoredRecord) -> AggregateRoot[Any]:
         """Validate the stored document back into the aggregate, with its stored version."""
         # One validation, version included (assigning it afterwards would validate again).
-        data = {**record.data, "version": record.version}
+        data = copy.deepcopy(record.data) if self._copies else dict(record.data)
+        data["version"] = record.version
         return self._storage.aggregate_class.model_validate(data)
 
     def snapshot(self, aggregate: AggregateRoot[Any]) -> dict[str, Any]:

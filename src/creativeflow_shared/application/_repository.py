@@ -130,7 +130,7 @@ class Repository(ABC, Generic[A, I]):
             ``Success`` with the aggregate, or ``Failure`` with ``NotFoundError`` when there is
             none (or it belongs to another tenant, or ``id_`` is no id a store could hold).
         """
-        tenant = request_tenant(self.storage)
+        tenant = self._tenant()
         key = comparable(id_)
         # An id of another type, or one no store can hold, names nothing (and would make a
         # driver raise): not found, on every adapter.
@@ -145,6 +145,10 @@ class Repository(ABC, Generic[A, I]):
         record = self._store.get(key, tenant)
         if record is None:
             return Failure(NotFoundError(self.storage.resource_name, id_))
+        if record.id != key:
+            # The store spells the id its own way (a case-insensitive column, say): what is
+            # tracked under its spelling is the aggregate, or its removal.
+            return self._tracked_or_loaded(record, tenant, id_)
         return Success(self._track(record, (tenant, record.id)))
 
     def exists(self, id_: I) -> bool:
@@ -280,7 +284,7 @@ class Repository(ABC, Generic[A, I]):
     # -- helpers ------------------------------------------------------------------------------
     def _key_of(self, aggregate: A) -> tuple[str | None, object]:
         """Return the key the unit of work tracks ``aggregate`` under, if it is the tenant's."""
-        tenant = request_tenant(self.storage)
+        tenant = self._tenant()
         check_tenant(self.storage, aggregate, tenant)
         return (tenant, comparable(aggregate.id))
 
@@ -293,6 +297,13 @@ class Repository(ABC, Generic[A, I]):
         # Loading a removed aggregate again would track it as loaded and cancel its removal.
         kind = type(self)
         return [r for r in records if not self._tracker.is_removed(kind, (tenant, r.id))]
+
+    def _tracked_or_loaded(
+        self, record: StoredRecord, tenant: str | None, id_: I
+    ) -> Result[A, NotFoundError]:
+        if self._tracker.is_removed(type(self), (tenant, record.id)):
+            return Failure(NotFoundError(self.storage.resource_name, id_))
+        return Success(self._load(record, tenant))
 
     def _load(self, record: StoredRecord, tenant: str | None) -> A:
         key = (tenant, record.id)
@@ -316,6 +327,25 @@ class Repository(ABC, Generic[A, I]):
         offset: int = 0,
         limit: int | None = None,
     ) -> RecordQuery:
+        self._check_open()
         if specification is not None:
             self._check_queryable(specification)
         return query_for(self.storage, specification, order_by, offset=offset, limit=limit)
+
+    def _tenant(self) -> str | None:
+        """Return the request's tenant, if this repository's unit of work is still in use.
+
+        Raises:
+            RuntimeError: If the unit of work's block has ended.
+            ForbiddenError: If the aggregate is tenant-owned and the request has no tenant.
+        """
+        self._check_open()
+        return request_tenant(self.storage)
+
+    def _check_open(self) -> None:
+        if self._tracker.ended:
+            msg = (
+                f"this {type(self).__name__} belongs to a unit of work whose block has ended: "
+                "get repositories from the unit of work in use"
+            )
+            raise RuntimeError(msg)

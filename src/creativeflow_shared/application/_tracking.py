@@ -37,13 +37,17 @@ class Tracker:
 
     Aggregates are kept under their repository class and a key the repository chooses (the
     tenant and the id), so that one tenant's aggregate is never another's.
+
+    Attributes:
+        ended: Whether the unit of work's block has ended: its repositories refuse to work.
     """
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "ended")
 
     def __init__(self) -> None:
         """Start with nothing tracked."""
         self._entries: dict[tuple[type, object], TrackedAggregate] = {}
+        self.ended = False
 
     def entry(self, kind: type, id_: object) -> TrackedAggregate | None:
         """Return what is tracked under ``id_`` (removed aggregates too), or ``None``."""

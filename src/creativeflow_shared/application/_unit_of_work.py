@@ -88,6 +88,8 @@ class UnitOfWork(ABC):
         if self._stores is not None:
             msg = "this unit of work is already in use; create one per transaction"
             raise RuntimeError(msg)
+        if self._tracker.ended:  # a block before this one: its repositories stay ended
+            self._tracker = Tracker()
         self._stores = self._begin()
         return self
 
@@ -99,6 +101,7 @@ class UnitOfWork(ABC):
     ) -> None:
         """Discard whatever was not committed and release the transaction."""
         self._tracker.clear()
+        self._tracker.ended = True
         self._free_events.clear()
         try:
             self._end()
@@ -115,7 +118,12 @@ class UnitOfWork(ABC):
         return repository  # type: ignore[return-value] # keyed by its own type above
 
     def record(self, event: DomainEvent) -> None:
-        """Queue an event that belongs to no aggregate; it is stored on commit."""
+        """Queue an event that belongs to no aggregate; it is stored on commit.
+
+        Raises:
+            RuntimeError: Outside the unit of work's ``with`` block.
+        """
+        self._provider()
         self._free_events.append(event)
 
     def commit(self) -> Result[None, CommitError]:
@@ -125,7 +133,9 @@ class UnitOfWork(ABC):
         every tracked aggregate is as it was before the call (version and pending events
         included), as are the events queued with ``record`` and what the unit of work tracks.
         Calling ``commit`` again tries the same work again (it fails again on a conflict);
-        ``rollback`` forgets it.
+        ``rollback`` forgets it. After a commit that succeeded, the block goes on in a new
+        transaction: a second ``commit`` writes what changed since the first (nothing, and
+        no event, if nothing did), and the aggregates stay tracked at their new versions.
 
         Returns:
             ``Success(None)``, or ``Failure`` with ``ConcurrencyConflictError`` (someone saved
@@ -143,7 +153,9 @@ class UnitOfWork(ABC):
                 rather than storing the work twice.
             ForbiddenError: If a tracked aggregate claims another tenant than the request
                 context's.
+            RuntimeError: Outside the unit of work's ``with`` block.
         """
+        self._provider()  # outside a block there is no transaction to commit
         versions = [(entry.aggregate, entry.aggregate.version) for entry in self._tracker.entries()]
         try:
             written = self._write_changes()
@@ -164,7 +176,12 @@ class UnitOfWork(ABC):
         return Success(None)
 
     def rollback(self) -> None:
-        """Discard every uncommitted change and forget tracked aggregates."""
+        """Discard every uncommitted change and forget tracked aggregates.
+
+        Raises:
+            RuntimeError: Outside the unit of work's ``with`` block.
+        """
+        self._provider()
         self._rollback_transaction()
         self._tracker.clear()
         self._free_events.clear()

@@ -87,7 +87,7 @@ class Projection:
     per_tenant: bool = False
 
 
-@dataclass(frozen=True, eq=False, slots=True, weakref_slot=True, kw_only=True)
+@dataclass(frozen=True, eq=False, slots=True, kw_only=True)
 class Storage:
     """What one repository class stores, described once when the class is defined.
 
@@ -107,6 +107,8 @@ class Storage:
         id_sort_key: The sort key of the id, which breaks ties in every ordering.
         sortable_paths: The attribute paths kept in columns (ordering needs one).
         nullable_paths: The projected paths that may hold ``None``.
+        info: Where adapters keep what they build once from this description (statements,
+            say), as SQLAlchemy's ``Table.info``; not part of the description.
     """
 
     aggregate_class: type[AggregateRoot[Any]]
@@ -119,6 +121,7 @@ class Storage:
     id_sort_key: SortKey[Any] = field(init=False)
     sortable_paths: frozenset[tuple[str, ...]] = field(init=False)
     nullable_paths: frozenset[tuple[str, ...]] = field(init=False)
+    info: dict[object, object] = field(default_factory=dict[object, object], repr=False)
 
     def __post_init__(self) -> None:
         """Derive what the stores read from the facts given."""
@@ -148,7 +151,9 @@ class StoredRecord:
         projections: The values of the repository's columns (``Storage.projections``) by
             column name; filled when writing, for stores that compare them themselves.
         decoded: The aggregate the record holds, when a store already decoded it (to
-            evaluate a specification itself): the repository then does not decode it again.
+            evaluate a specification itself): the repository then does not decode it again
+            and tracks this very object, so a store must decode it afresh for each read and
+            never hand the same object to two units of work.
     """
 
     id: object

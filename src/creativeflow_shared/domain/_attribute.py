@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, cast, final
 
-from pydantic import BaseModel, RootModel, TypeAdapter
+from pydantic import BaseModel, RootModel, TypeAdapter, ValidationError
 from typing_extensions import override
 
 from creativeflow_shared.domain._comparable import comparable, unwrap_annotation
+from creativeflow_shared.domain._errors import InvalidInputError
 from creativeflow_shared.domain._sort_key import SortKey
 from creativeflow_shared.domain._specification import (
     Comparison,
@@ -33,6 +34,10 @@ T = TypeVar("T")
 
 def _name(model: object) -> str:
     return getattr(model, "__name__", repr(model))
+
+
+def _type_name(annotation: object) -> str:
+    return getattr(annotation, "__name__", None) or repr(annotation)
 
 
 def _is_model(annotation: object) -> TypeGuard[type[BaseModel]]:
@@ -130,7 +135,15 @@ class Attribute(Generic[T]):
             raise TypeError(msg)
         if self._adapter is None:
             self._adapter = TypeAdapter(cast("Any", self._annotation))
-        return comparable(self._adapter.validate_python(value))
+        try:
+            return comparable(self._adapter.validate_python(value))
+        except ValidationError as error:
+            # Name the attribute (pydantic names only the type) and keep what pydantic found,
+            # without the value (it may be a secret).
+            attribute = ".".join((_name(self._model), *self._path))
+            problems = InvalidInputError.from_validation_error(error).prefixed(*self._path)
+            msg = f"{attribute} is compared with {_type_name(self._annotation)} values only"
+            raise InvalidInputError(problems.field_errors, msg) from None
 
     def _compare(self, op: Operator, value: object) -> Specification[T]:
         return Comparison(self._path, op, self._value(value))

@@ -5,37 +5,100 @@ a unit of work and a repository seen synchronously, whichever flavour stands beh
 ``UnitOfWorkHarness`` opens units of work of one backend and hands out that facade (see
 ``SyncHarness`` and ``AsyncHarness``).
 
-``RepositoryFacade`` is the repository surface the suites call, which ``Repository`` alone
-declares: a sync repository is one, and the async harness forwards each of its methods to an
+``RepositoryFacade`` is the one declaration of the repository surface the suites call: a sync
+``Repository`` satisfies it as it is, and the async harness forwards each of its methods to an
 ``AsyncRepository``, running what that returns to completion.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from creativeflow_shared.application import Repository
+from creativeflow_shared.application import DEFAULT_PAGE_SIZE
 from creativeflow_shared.domain import AggregateRoot
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from contextlib import AbstractContextManager
 
     from returns.result import Result
 
-    from creativeflow_shared.application import CommitError, OutboxMessage
-    from creativeflow_shared.domain import DomainEvent
+    from creativeflow_shared.application import (
+        CommitError,
+        CursorPage,
+        OutboxMessage,
+        Page,
+        Repository,
+    )
+    from creativeflow_shared.domain import (
+        DomainEvent,
+        InvalidInputError,
+        NotFoundError,
+        SortKey,
+        Specification,
+    )
 
 __all__ = ["RepositoryFacade", "UnitOfWorkFacade", "UnitOfWorkHarness"]
 
 A = TypeVar("A", bound=AggregateRoot[Any])
 I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
+I_contra = TypeVar("I_contra", contravariant=True)
 
 
-#: A repository seen synchronously, whichever flavour of unit of work stands behind it: the
-#: repository's own surface, declared once, by ``Repository``. A sync unit of work hands out its
-#: repositories as they are; the async harness forwards each call to an ``AsyncRepository`` and
-#: runs what that returns to completion.
-RepositoryFacade: TypeAlias = Repository[A, I]
+class RepositoryFacade(Protocol[A, I_contra]):
+    """A repository seen synchronously, whichever flavour of unit of work stands behind it."""
+
+    def get(self, id_: I_contra, /) -> Result[A, NotFoundError]:
+        """See ``Repository.get``."""
+        ...
+
+    def exists(self, id_: I_contra, /) -> bool:
+        """See ``Repository.exists``."""
+        ...
+
+    def find(
+        self,
+        specification: Specification[A] | None = None,
+        *,
+        order_by: Sequence[SortKey[A]] = (),
+        limit: int | None = None,
+    ) -> list[A]:
+        """See ``Repository.find``."""
+        ...
+
+    def count(self, specification: Specification[A] | None = None) -> int:
+        """See ``Repository.count``."""
+        ...
+
+    def page(
+        self,
+        specification: Specification[A] | None = None,
+        *,
+        order_by: Sequence[SortKey[A]] = (),
+        offset: int = 0,
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> Page[A]:
+        """See ``Repository.page``."""
+        ...
+
+    def page_after(
+        self,
+        cursor: str | None = None,
+        specification: Specification[A] | None = None,
+        *,
+        order_by: Sequence[SortKey[A]] = (),
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> Result[CursorPage[A], InvalidInputError]:
+        """See ``Repository.page_after``."""
+        ...
+
+    def add(self, aggregate: A, /) -> None:
+        """See ``Repository.add``."""
+        ...
+
+    def remove(self, aggregate: A, /) -> None:
+        """See ``Repository.remove``."""
+        ...
 
 
 class UnitOfWorkFacade(Protocol):

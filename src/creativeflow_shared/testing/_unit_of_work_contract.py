@@ -13,6 +13,7 @@ from returns.result import Success
 from creativeflow_shared.application import RequestContext, use_context
 from creativeflow_shared.testing._contract_data import new_sku, parts
 from creativeflow_shared.testing._contract_model import ContractItem, ContractItemChanged
+from creativeflow_shared.testing._unit_of_work_blocks import BlockCases
 from creativeflow_shared.testing._unit_of_work_failures import FailedCommitCases
 
 if TYPE_CHECKING:
@@ -33,12 +34,13 @@ def _abandon(harness: UnitOfWorkHarness, kind: Items, item: ContractItem) -> Non
         raise _AbandonedError
 
 
-class UnitOfWorkContract(FailedCommitCases):
+class UnitOfWorkContract(FailedCommitCases, BlockCases):
     """What every unit of work does with transactions and events (run as ``Test<Adapter>``).
 
     Its cases cover rollback, the outbox rows a commit writes, the events it releases, and
-    (inherited) the commits that fail. Subclass it and provide a ``harness`` fixture, and
-    optionally ``repository_class``, as for ``RepositoryContract``.
+    (inherited) the commits that fail and the use of a unit of work outside its block.
+    Subclass it and provide a ``harness`` fixture, and optionally ``repository_class``, as
+    for ``RepositoryContract``.
     """
 
     def test_leaving_the_block_without_commit_rolls_back(

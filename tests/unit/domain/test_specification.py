@@ -7,7 +7,7 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import pytest
-from pydantic import BaseModel, RootModel, StringConstraints, ValidationError
+from pydantic import BaseModel, RootModel, StringConstraints
 
 from creativeflow_shared.domain import (
     And,
@@ -15,6 +15,7 @@ from creativeflow_shared.domain import (
     Comparison,
     Entity,
     Identity,
+    InvalidInputError,
     IsNull,
     Not,
     Operator,
@@ -530,8 +531,18 @@ def test_comparing_with_none_is_refused(build: Callable[[], Specification[Order]
 def test_a_value_of_the_wrong_type_is_refused_when_the_specification_is_defined(
     build: Callable[[], Specification[Order]],
 ) -> None:
-    with pytest.raises(ValidationError, match="validation error"):
+    with pytest.raises(InvalidInputError, match=r"^Order\.\w+(\.\w+)? is compared with \w+ values"):
         build()
+
+
+def test_a_refused_comparison_names_the_attribute_and_keeps_pydantics_findings() -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        _ORDER.status.eq("archived")
+
+    (problem,) = raised.value.field_errors
+    assert raised.value.message == "Order.status is compared with Status values only"
+    assert (problem.loc, problem.type) == (("status",), "enum")
+    assert "archived" not in raised.value.message
 
 
 @pytest.mark.parametrize("model", [int, dict, Sku, RootModel[int], Status])

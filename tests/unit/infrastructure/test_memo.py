@@ -1,19 +1,26 @@
-"""Unit tests of ``Memo``: values built once per owner and dialect, forgotten with the owner."""
+"""Unit tests of ``Memo``: values built once per owner and dialect, living with the owner."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert
+from typing_extensions import override
+
+from creativeflow_shared.infrastructure.sqlalchemy import SQLAlchemyOutboxStore, outbox_table
 from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
 
 
 class Owner:
-    """Something adapters keep values beside (a table, a description)."""
+    """Something adapters keep values for (a table, a description), with its ``info``."""
+
+    def __init__(self) -> None:
+        self.info: dict[object, object] = {}
 
 
 def test_a_value_is_built_once_per_owner_and_dialect() -> None:
-    memo: Memo[Owner, list[str]] = Memo()
+    memo: Memo[list[str]] = Memo("names")
     owner, other = Owner(), Owner()
     built: list[str] = []
 
@@ -21,56 +28,71 @@ def test_a_value_is_built_once_per_owner_and_dialect() -> None:
         built.append(name)
         return [name]
 
-    first = memo.get(owner, lambda: build("sqlite"), "sqlite")
-    again = memo.get(owner, lambda: build("again"), "sqlite")
-    postgres = memo.get(owner, lambda: build("postgresql"), "postgresql")
-    others = memo.get(other, lambda: build("other"), "sqlite")
+    first = memo.get(owner.info, lambda: build("sqlite"), "sqlite")
+    again = memo.get(owner.info, lambda: build("again"), "sqlite")
+    postgres = memo.get(owner.info, lambda: build("postgresql"), "postgresql")
+    others = memo.get(other.info, lambda: build("other"), "sqlite")
 
     assert (first is again, postgres, others) == (True, ["postgresql"], ["other"])
     assert built == ["sqlite", "postgresql", "other"]
 
 
-def test_a_value_is_forgotten_with_its_owner() -> None:
-    memo: Memo[Owner, list[str]] = Memo()
+def test_two_memos_keep_their_values_apart_in_one_owner() -> None:
+    names: Memo[str] = Memo("names")
+    numbers: Memo[int] = Memo("numbers")
     owner = Owner()
-    memo.get(owner, lambda: ["kept"])
-    key = id(owner)
 
-    del owner
+    values = (names.get(owner.info, lambda: "a"), numbers.get(owner.info, lambda: 1))
+
+    assert values == ("a", 1)
+    assert [repr(key) for key in owner.info] == ["Memo('names')", "Memo('numbers')"]
+
+
+def test_a_value_that_refers_to_its_owner_lets_the_owner_go() -> None:
+    # A statement refers to its table: kept outside the table, it would keep the table alive.
+    metadata = MetaData()
+    table = Table("memo_things", metadata, Column("id", Integer, primary_key=True))
+    memo: Memo[object] = Memo("statements")
+    memo.get(table.info, insert(table).compile)
+    gone = weakref.ref(metadata)
+
+    del metadata, table
     gc.collect()
 
-    assert key not in memo._entries
+    assert gone() is None
 
 
-def test_an_owner_born_at_a_dead_owners_id_gets_values_of_its_own() -> None:
-    memo: Memo[Owner, list[str]] = Memo()
-    owner, successor = Owner(), Owner()
-    memo.get(owner, lambda: ["first"])
-    # What an id reused by a new object looks like: the entry's reference is no longer it.
-    memo._entries[id(successor)] = memo._entries.pop(id(owner))
+def test_an_outbox_store_lets_its_table_and_metadata_go() -> None:
+    engine = create_engine("sqlite://")
+    metadata = MetaData()
+    table = outbox_table(metadata)
+    metadata.create_all(engine)
+    with engine.connect() as connection:
+        SQLAlchemyOutboxStore(connection, table)
+    engine.dispose()
+    assert [repr(key) for key in table.info] == ["Memo('outbox insert')"]
+    gone = weakref.ref(metadata)
 
-    value = memo.get(successor, lambda: ["second"])
+    del metadata, table
+    gc.collect()
 
-    assert value == ["second"]
+    assert gone() is None
 
 
-def test_a_late_notice_of_a_dead_owner_leaves_its_successors_entry() -> None:
-    memo: Memo[Owner, list[str]] = Memo()
-    successor, stranger = Owner(), Owner()
-    memo.get(successor, lambda: ["kept"])
+class _LateHome(dict[object, object]):
+    """An owner's ``info`` whose reads never see a value: the lock's check alone decides."""
 
-    # The dead owner's reference, reported after its id was given to the successor.
-    memo._forget(id(successor))(weakref.ref(stranger))
-
-    assert memo.get(successor, lambda: ["rebuilt"]) == ["kept"]
+    @override
+    def get(self, key: object, default: object = None) -> object:
+        return default
 
 
 def test_a_value_another_thread_built_meanwhile_is_not_built_again() -> None:
-    memo: Memo[Owner, list[str]] = Memo()
-    owner = Owner()
-    first = memo.get(owner, lambda: ["first"])
+    memo: Memo[list[str]] = Memo("names")
+    home = _LateHome()
 
-    # What a thread finds under the lock after another built the value while it waited.
-    again = memo._build(owner, lambda: ["second"], "")
+    first = memo.get(home, lambda: ["first"])
+    # Missed by the unlocked read, as when another thread builds it meanwhile.
+    again = memo.get(home, lambda: ["second"])
 
     assert again is first

@@ -1224,6 +1224,12 @@ def test_a_rollback_outside_a_block_is_refused(engine: Engine) -> None:
         _uow(engine).rollback()
 
 
+def test_the_transaction_hooks_refuse_to_run_outside_a_block(engine: Engine) -> None:
+    # The unit of work calls them only inside its block; a backend built on it must too.
+    with pytest.raises(RuntimeError, match="inside a `with` block"):
+        _uow(engine)._rollback_transaction()
+
+
 def test_a_repository_of_neither_style_is_refused(engine: Engine) -> None:
     with (
         _uow(engine) as uow,

@@ -253,6 +253,28 @@ def test_outbox_of_a_metadata_without_an_outbox_is_a_lookup_error() -> None:
         outbox_of(metadata)
 
 
+def test_a_second_table_for_one_repository_is_refused() -> None:
+    metadata = MetaData()
+    document_table(metadata, JobStepRepository, name="unit_tables_steps")
+
+    with pytest.raises(
+        ValueError, match=r"JobStepRepository already has a table .*unit_tables_steps"
+    ):
+        document_table(metadata, JobStepRepository, name="unit_tables_other_steps")
+
+    assert list(metadata.tables) == ["unit_tables_steps"]
+
+
+def test_a_second_outbox_is_refused() -> None:
+    metadata = MetaData()
+    outbox_table(metadata, name="unit_tables_outbox")
+
+    with pytest.raises(ValueError, match=r"already has an outbox table \(unit_tables_outbox\)"):
+        outbox_table(metadata, name="unit_tables_other_outbox")
+
+    assert list(metadata.tables) == ["unit_tables_outbox"]
+
+
 # -- on a real database -------------------------------------------------------------------------
 def test_the_tables_are_created_with_their_defaults(unit_engine: Engine) -> None:
     metadata = MetaData()

@@ -47,7 +47,7 @@ class _Statements:
         self.compiler = SpecificationCompiler.for_documents(table, storage, dialect)
 
 
-_STATEMENTS: Memo[Table, _Statements] = Memo()
+_STATEMENTS: Memo[_Statements] = Memo("document statements")
 
 
 class SQLAlchemyDocumentStore:
@@ -62,7 +62,7 @@ class SQLAlchemyDocumentStore:
         self._name = storage.resource_name
         dialect = connection.dialect.name
         self._statements = _STATEMENTS.get(
-            table, lambda: _Statements(table, storage, dialect), dialect
+            table.info, lambda: _Statements(table, storage, dialect), dialect
         )
         self._compiler = self._statements.compiler
 

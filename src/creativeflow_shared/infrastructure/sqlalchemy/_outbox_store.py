@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["SQLAlchemyOutboxStore"]
 
 # One statement per table: a new one per call would have its cache key computed again.
-_INSERTS: Memo[Table, Insert] = Memo()
+_INSERTS: Memo[Insert] = Memo("outbox insert")
 
 
 class SQLAlchemyOutboxStore:
@@ -30,7 +30,7 @@ class SQLAlchemyOutboxStore:
     def __init__(self, connection: Connection, table: Table) -> None:
         """Write to and read ``table`` within ``connection``'s transaction."""
         self._connection = connection
-        self._insert = _INSERTS.get(table, lambda: insert(table))
+        self._insert = _INSERTS.get(table.info, lambda: insert(table))
         self._table = table
 
     def append(self, messages: Sequence[OutboxMessage]) -> None:

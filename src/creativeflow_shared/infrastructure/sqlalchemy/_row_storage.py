@@ -124,17 +124,19 @@ def describe_rows(  # noqa: PLR0913 (the facts a repository class declares)
     mapper = _mapper_of(row_class)
     owned = "tenant_id" in aggregate_class.model_fields
     name = row_class.__name__
+    tenant = mapper.columns.get(tenant_column) if owned else None
+    id_attribute, per_tenant, tenant_first = _key_of(mapper, tenant)
     if mapper.version_id_col is not None:
         msg = (
             f"{name} declares the ORM's version_id_col: the repository maintains the version "
             "itself; remove it from __mapper_args__"
         )
         raise TypeError(msg)
+    children = _children_of(mapper, frozenset())
     for needed in [version_column] + ([tenant_column] if owned else []):
         if needed not in mapper.columns:
             msg = f"{name} needs a {needed!r} column"
             raise TypeError(msg)
-    tenant = mapper.columns[tenant_column] if owned else None
     uuid_tenant = tenant is not None and _python_type(tenant) is UUID
     if tenant is not None and not uuid_tenant and _python_type(tenant) not in {str, None, object}:
         msg = (
@@ -142,7 +144,6 @@ def describe_rows(  # noqa: PLR0913 (the facts a repository class declares)
             "would name one tenant in several ways"
         )
         raise TypeError(msg)
-    id_attribute, per_tenant, tenant_first = _key_of(mapper, tenant)
     projections, mapped = _mapped_columns(aggregate_class, mapper, columns, tenant)
     return RowStorage(
         aggregate_class=aggregate_class,
@@ -158,7 +159,7 @@ def describe_rows(  # noqa: PLR0913 (the facts a repository class declares)
         uuid_tenant=uuid_tenant,
         tenant_first=tenant_first,
         columns=mapped,
-        children=_children_of(mapper, frozenset()),
+        children=children,
     )
 
 

@@ -72,9 +72,9 @@ class _RowStatements:
         self.compiler = SpecificationCompiler(storage.columns, self.id_column, dialect)
 
 
-_STATEMENTS: Memo[RowStorage, _RowStatements] = Memo()
+_STATEMENTS: Memo[_RowStatements] = Memo("row statements")
 #: The rows each session loaded, by object id: a session holds its rows weakly.
-_LOADED_ROWS: Memo[Session, dict[int, Any]] = Memo()
+_LOADED_ROWS: Memo[dict[int, Any]] = Memo("loaded rows")
 
 
 class SQLAlchemyRowStore:
@@ -94,7 +94,7 @@ class SQLAlchemyRowStore:
         self._storage = storage
         dialect = self._session.connection().dialect.name
         self._statements = _STATEMENTS.get(
-            storage, lambda: _RowStatements(storage, dialect), dialect
+            storage.info, lambda: _RowStatements(storage, dialect), dialect
         )
 
     @property
@@ -264,7 +264,7 @@ class SQLAlchemyRowStore:
         # The session holds its rows weakly; keeping them here lets a later change of the
         # aggregate merge into the loaded rows instead of reading them again. One entry per
         # row object, however often a query returns it.
-        _LOADED_ROWS.get(session, dict).update((id(row), row) for row in rows)
+        _LOADED_ROWS.get(session.info, dict).update((id(row), row) for row in rows)
         return rows
 
     def _execute(self, statement: Any, params: object, subject: object = None) -> Any:  # noqa: ANN401

@@ -83,7 +83,17 @@ def document_table(
 
     Raises:
         TypeError: If the id or a projected attribute has no column type.
+        ValueError: If ``metadata`` already holds a table of ``repository`` (one repository
+            is stored in one table).
     """
+    declared = _registry(metadata)
+    existing = declared.documents.get(repository)
+    if existing is not None:
+        msg = (
+            f"{repository.__name__} already has a table on this MetaData ({existing.name}): "
+            "a repository is stored in one table"
+        )
+        raise ValueError(msg)
     storage = repository.storage
     table_name = name or _snake(storage.resource_name) + "s"
     id_annotation = storage.aggregate_class.model_fields["id"].annotation
@@ -112,7 +122,6 @@ def document_table(
         elif projection.index:
             extras.append(Index(f"ix_{table_name}_{projection.name}", projection.name))
     table = Table(table_name, metadata, *columns, *extras)
-    declared = _registry(metadata)
     declared.documents[repository] = table
     declared.by_storage[storage] = table
     return table
@@ -135,7 +144,15 @@ def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:
     (``id``, ``aggregatetype``, ``aggregateid``, ``type``, ``payload``), so that CDC can replace
     the polling relay without a migration. The rest serve the relay: schema version, headers,
     timestamps, attempts, last error and status (``pending``, ``published``, ``dead``).
+
+    Raises:
+        ValueError: If ``metadata`` already holds an outbox table (a unit of work writes its
+            events to one outbox).
     """
+    existing = _registry(metadata).outbox
+    if existing is not None:
+        msg = f"this MetaData already has an outbox table ({existing.name}): declare one"
+        raise ValueError(msg)
     table = Table(
         name,
         metadata,
