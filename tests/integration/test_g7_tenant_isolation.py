@@ -278,7 +278,11 @@ def test_g7_unique_values_are_unique_within_a_tenant_and_reveal_nothing_across_t
         taken_elsewhere = uow.commit()
 
     assert isinstance(clash, Failure)
-    assert isinstance(clash.failure(), AlreadyExistsError)
+    error = clash.failure()
+    assert isinstance(error, AlreadyExistsError)
+    # The clash names the key and its scope: within the tenant.
+    assert (error.key, error.per_tenant) == ("title", True)
+    assert error.message == "Another Note of the tenant holds this title already"
     assert (fresh, taken_elsewhere) == (Success(None), Success(None))
     assert [n.title for n in notes[ACME]] == [n.title for n in notes[GLOBEX]]
 

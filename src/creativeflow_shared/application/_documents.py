@@ -108,7 +108,12 @@ class DocumentRepository(Repository[A, I]):
 
     @override
     def _new_codec(self) -> RecordCodec:
-        return DocumentCodec(self.storage)
+        # The codec depends on the description alone: one serves every unit of work.
+        info = self.storage.info
+        codec = info.get(DocumentCodec)
+        if not isinstance(codec, DocumentCodec):
+            codec = info[DocumentCodec] = DocumentCodec(self.storage)
+        return codec
 
     @override
     def _check_queryable(self, specification: Specification[Any]) -> None:

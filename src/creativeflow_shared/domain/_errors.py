@@ -152,18 +152,47 @@ class NotFoundError(KernelError):
 
 
 class AlreadyExistsError(KernelError):
-    """A resource with the same identity or unique key exists already."""
+    """A resource with the same identity or unique key exists already.
+
+    ``key`` names the unique key that clashed when it is not the id, so that a caller can tell
+    "this one exists" from "another one holds this value" (and return the existing one, say).
+
+    Examples:
+        >>> AlreadyExistsError("Notification", "n-1").message
+        "Notification 'n-1' already exists"
+        >>> error = AlreadyExistsError("Notification", "n-2", key="address", per_tenant=True)
+        >>> error.message
+        'Another Notification of the tenant holds this address already'
+        >>> dict(error.details)
+        {'resource': 'Notification', 'id': 'n-2', 'key': 'address', 'per_tenant': True}
+    """
 
     code: ClassVar[str] = "already_exists"
 
-    def __init__(self, resource: str, identifier: object) -> None:
-        """Describe the clashing ``resource`` by its type name and identifier or key."""
-        super().__init__(
-            f"{resource} '{identifier}' already exists",
-            details={"resource": resource, "id": str(identifier)},
-        )
+    def __init__(
+        self,
+        resource: str,
+        identifier: object,
+        *,
+        key: str | None = None,
+        per_tenant: bool = False,
+    ) -> None:
+        """Describe the clash: ``resource``'s ``identifier`` is taken, or its unique ``key`` is.
+
+        ``per_tenant`` says that ``key`` is unique within each tenant.
+        """
+        details: dict[str, object] = {"resource": resource, "id": str(identifier)}
+        if key is None:
+            message = f"{resource} '{identifier}' already exists"
+        else:
+            scope = " of the tenant" if per_tenant else ""
+            message = f"Another {resource}{scope} holds this {key} already"
+            details |= {"key": key, "per_tenant": per_tenant}
+        super().__init__(message, details=details)
         self.resource = resource
         self.identifier = str(identifier)
+        self.key = key
+        self.per_tenant = per_tenant
 
 
 @final

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from creativeflow_shared.application import CommitError, OutboxMessage
     from creativeflow_shared.application.ports import (
         OutboxStore,
+        Projection,
         RecordCodec,
         RecordQuery,
         RecordStore,
@@ -143,9 +144,11 @@ class InMemoryRecordStore:
         view = self._view()
         for record in records:
             key = self._key(record.id, record.tenant_id)
-            if key in view or self._unique_clash(record, view):
+            clashing = self._unique_clash(record, view)
+            if key in view or clashing is not None:
                 clash = record.id if len(records) == 1 else f"one of {len(records)} new"
-                return Failure(AlreadyExistsError(self._storage.resource_name, clash))
+                name = self._storage.resource_name
+                return Failure(_clash(name, clash, None if key in view else clashing))
             view[key] = record
         self._staged.update((self._key(r.id, r.tenant_id), r) for r in records)
         return Success(None)
@@ -157,8 +160,9 @@ class InMemoryRecordStore:
         current = self._owned(view.get(key), record.tenant_id)
         if current is None or current.version != expected_version:
             return Success(False)  # noqa: FBT003 (the port's answer: not matched)
-        if self._unique_clash(record, view):
-            return Failure(AlreadyExistsError(self._storage.resource_name, record.id))
+        clashing = self._unique_clash(record, view)
+        if clashing is not None:
+            return Failure(_clash(self._storage.resource_name, record.id, clashing))
         self._staged[key] = record
         return Success(True)  # noqa: FBT003 (the port's answer: matched)
 
@@ -187,7 +191,10 @@ class InMemoryRecordStore:
     ) -> tuple[object, ...]:
         return (*(record.projections[self._columns[key.path]] for key in keys), record.id)
 
-    def _unique_clash(self, record: StoredRecord, view: dict[object, StoredRecord]) -> bool:
+    def _unique_clash(
+        self, record: StoredRecord, view: dict[object, StoredRecord]
+    ) -> Projection | None:
+        """Return the unique projection whose value another record holds, if any."""
         for projection in self._storage.projections:
             value = record.projections[projection.name]
             if not projection.unique or value is None:
@@ -197,8 +204,16 @@ class InMemoryRecordStore:
                     continue
                 same = other.id == record.id and other.tenant_id == record.tenant_id
                 if not same and other.projections[projection.name] == value:
-                    return True
-        return False
+                    return projection
+        return None
+
+
+def _clash(resource: str, identifier: object, key: Projection | None) -> AlreadyExistsError:
+    """Say what clashed: the id (``key`` is ``None``) or the unique key ``key``."""
+    if key is None:
+        return AlreadyExistsError(resource, identifier)
+    dotted = ".".join(key.path)
+    return AlreadyExistsError(resource, identifier, key=dotted, per_tenant=key.per_tenant)
 
 
 def _compare(left: Sequence[object], right: Sequence[object], keys: Sequence[SortKey[Any]]) -> int:

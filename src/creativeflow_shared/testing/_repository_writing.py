@@ -164,7 +164,10 @@ class WritingCases(ContractSuite):
             uow.repository(repository_class).add(clash)
             result = uow.commit()
 
-        assert_failure(result, AlreadyExistsError)
+        error = assert_failure(result, AlreadyExistsError)
+        # The key that clashed is named: the new aggregate's id is not what exists.
+        assert (error.key, error.per_tenant, error.identifier) == ("sku", False, str(clash.id))
+        assert error.message == "Another ContractItem holds this sku already"
         assert self.load(harness, repository_class, clash) is None
 
     def test_changing_to_a_taken_unique_value_fails_the_commit_with_already_exists(
@@ -182,7 +185,7 @@ class WritingCases(ContractSuite):
             loaded.sku = first.sku
             result = uow.commit()
 
-        assert_failure(result, AlreadyExistsError)
+        assert assert_failure(result, AlreadyExistsError).key == "sku"
         stored = self.load(harness, repository_class, second)
         assert stored is not None
         assert stored.sku == second.sku
@@ -199,7 +202,8 @@ class WritingCases(ContractSuite):
             uow.repository(repository_class).add(twin)
             result = uow.commit()
 
-        assert_failure(result, AlreadyExistsError)
+        error = assert_failure(result, AlreadyExistsError)
+        assert (error.key, error.identifier) == (None, str(original.id))
         stored = self.load(harness, repository_class, original)
         assert stored is not None
         assert stored.sku == original.sku

@@ -27,7 +27,13 @@ from creativeflow_shared.application.ports import (
     RecordQuery,
     StoredRecord,
 )
-from creativeflow_shared.domain import AggregateRoot, AlreadyExistsError, Identity, where
+from creativeflow_shared.domain import (
+    AggregateRoot,
+    AlreadyExistsError,
+    Identity,
+    InvalidInputError,
+    where,
+)
 from creativeflow_shared.infrastructure.sqlalchemy import (
     ReferenceViolationError,
     SQLAlchemyDocumentStore,
@@ -83,6 +89,15 @@ def engine(unit_engine: Engine) -> Iterator[Engine]:
         connection.execute(insert(_OWNERS), [{"id": 1}, {"id": 2}])
     yield unit_engine
     _METADATA.drop_all(unit_engine)
+
+
+@pytest.fixture
+def postgres(unit_postgres_engine: Engine) -> Iterator[Engine]:
+    """PostgreSQL alone (it refuses what SQLite keeps), with the tables created."""
+    _METADATA.drop_all(unit_postgres_engine)
+    _METADATA.create_all(unit_postgres_engine)
+    yield unit_postgres_engine
+    _METADATA.drop_all(unit_postgres_engine)
 
 
 def _document(
@@ -270,6 +285,18 @@ def test_a_batch_of_documents_is_inserted_by_one_call(engine: Engine) -> None:
     assert (actual, counted) == (Success(None), 3)
 
 
+def test_a_document_the_database_refuses_is_invalid_input(postgres: Engine) -> None:
+    # The repository refuses such values first; the store answers alike when sent one.
+    document = _document("nul\x00")
+
+    with postgres.connect() as connection:
+        actual = _store(connection).insert([document])
+
+    error = actual.failure() if isinstance(actual, Failure) else None
+    assert isinstance(error, InvalidInputError)
+    assert error.field_errors[0].message == "Device holds a value the database cannot keep"
+
+
 def test_a_clash_in_a_batch_is_already_exists_of_the_batch(engine: Engine) -> None:
     _inserted(engine, _document("taken"))
 
@@ -277,7 +304,8 @@ def test_a_clash_in_a_batch_is_already_exists_of_the_batch(engine: Engine) -> No
         actual = _store(connection).insert([_document("free"), _document("taken")])
 
     assert isinstance(actual, Failure)
-    assert actual.failure().message == "Device 'one of 2 new' already exists"
+    assert actual.failure() == AlreadyExistsError("Device", "one of 2 new", key="serial")
+    assert actual.failure().message == "Another Device holds this serial already"
 
 
 def test_inserting_a_missing_reference_raises_a_reference_violation_from_the_driver_error(
@@ -339,7 +367,7 @@ def test_updating_onto_a_taken_unique_value_is_already_exists(engine: Engine) ->
         actual = _store(connection).update(_changed(second, serial="s-1"), expected_version=1)
 
     assert isinstance(actual, Failure)
-    assert actual.failure().message == AlreadyExistsError("Device", second.id).message
+    assert actual.failure() == AlreadyExistsError("Device", second.id, key="serial")
 
 
 def test_updating_to_a_missing_reference_raises_a_reference_violation_from_the_driver_error(

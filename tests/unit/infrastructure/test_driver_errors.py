@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from creativeflow_shared.application.ports import Projection
 from creativeflow_shared.domain import (
     AlreadyExistsError,
     BusinessRuleViolationError,
@@ -31,6 +32,7 @@ from creativeflow_shared.domain import (
     UnavailableError,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import ReferenceViolationError, translate_error
+from creativeflow_shared.infrastructure.sqlalchemy._errors import name_the_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -271,3 +273,13 @@ def test_an_error_without_a_driver_code_is_not_translated() -> None:
     error = DBAPIError("SELECT 1", None, CodelessDriverError("no code"))
 
     assert translate_error(error, "Parent", 1) is None
+
+
+def test_a_clash_the_database_does_not_name_keeps_its_error() -> None:
+    serial = Projection(name="serial", path=("serial",), annotation=str, nullable=False)
+    error = AlreadyExistsError("Device", "d-1")
+    error.__cause__ = DBAPIError("INSERT", {}, Exception("a database that names no key"))
+
+    named = name_the_key(error, {frozenset({"serial"}): serial}, "tenant_id")
+
+    assert named is error

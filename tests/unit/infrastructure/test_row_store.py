@@ -687,6 +687,22 @@ def test_the_store_refuses_a_specification_on_an_unmapped_attribute(engine: Engi
             store.find(query)
 
 
+def test_a_row_the_database_refuses_is_invalid_input(postgres: Engine) -> None:
+    # The codec refuses such rows first; the store answers alike when sent one.
+    shelf = _shelf("oak")
+    row = _shelf_row(shelf)
+    row.label, row.version = "nul\x00", 1
+
+    with _session(postgres) as session:
+        store = SQLAlchemyRowStore(session, ShelfRepository.storage)
+        record = StoredRecord(id=shelf.id.value, version=1, tenant_id=None, data=row)
+        actual = store.insert([record])
+
+    error = actual.failure() if isinstance(actual, Failure) else None
+    assert isinstance(error, InvalidInputError)
+    assert error.field_errors[0].message == "Shelf holds a value the database cannot keep"
+
+
 def test_stores_share_their_statements_per_repository_and_dialect(engine: Engine) -> None:
     class OtherShelves(ShelfRepository):
         pass
@@ -944,7 +960,7 @@ def test_taking_a_unique_value_on_update_is_already_exists_and_writes_nothing(
         loaded.relabel("oak")
         committed = uow.commit()
 
-    assert committed == Failure(AlreadyExistsError("Shelf", second.id.value))
+    assert committed == Failure(AlreadyExistsError("Shelf", second.id.value, key="label"))
     assert _stored_state(engine, second) == second.model_dump()
     assert second.model_dump()["version"] == 1
     assert _count(engine, _OUTBOX) == 0

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from creativeflow_shared.application.ports import StoredRecord
 from creativeflow_shared.domain import AlreadyExistsError, InvalidInputError, utc_now
 from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
-from creativeflow_shared.infrastructure.sqlalchemy._errors import execute
+from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, name_the_key
 from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ class _Statements:
         self.update: Update = update(table).where(*key).values(values)
         self.delete: Delete = delete(table).where(*key)
         self.compiler = SpecificationCompiler.for_documents(table, storage, dialect)
+        #: The projection each unique column holds, to name a clash (see ``name_the_key``).
+        self.unique_keys = {frozenset({p.name}): p for p in storage.projections if p.unique}
 
 
 _STATEMENTS: Memo[_Statements] = Memo("document statements")
@@ -110,7 +112,9 @@ class SQLAlchemyDocumentStore:
         clash = records[0].id if len(records) == 1 else f"one of {len(records)} new"
         try:
             self._execute(self._statements.insert, rows, clash)
-        except (AlreadyExistsError, InvalidInputError) as error:
+        except AlreadyExistsError as error:
+            return Failure(name_the_key(error, self._statements.unique_keys, "tenant_id"))
+        except InvalidInputError as error:
             return Failure(error)
         return Success(None)
 
@@ -127,7 +131,9 @@ class SQLAlchemyDocumentStore:
         }
         try:
             result = self._execute(self._statements.update, params, record.id)
-        except (AlreadyExistsError, InvalidInputError) as error:
+        except AlreadyExistsError as error:
+            return Failure(name_the_key(error, self._statements.unique_keys, "tenant_id"))
+        except InvalidInputError as error:
             return Failure(error)
         return Success(_rowcount(result) == 1)
 

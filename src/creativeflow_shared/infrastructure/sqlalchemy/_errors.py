@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
@@ -14,7 +15,7 @@ from creativeflow_shared.domain import (
     UnavailableError,
 )
 
-__all__ = ["ReferenceViolationError", "execute", "translate_error", "translated"]
+__all__ = ["ReferenceViolationError", "execute", "name_the_key", "translate_error", "translated"]
 
 # PostgreSQL SQLSTATE codes and SQLite extended result code names, by meaning.
 _UNIQUE = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
@@ -27,11 +28,13 @@ _DATA_EXCEPTION_CLASS = "22"
 _TRANSIENT_PREFIXES = ("SQLITE_BUSY", "SQLITE_LOCKED")  # and their extended codes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from sqlalchemy import Connection
     from sqlalchemy.engine import CursorResult
     from sqlalchemy.sql import Executable
+
+    from creativeflow_shared.application.ports import Projection
 
 
 T = TypeVar("T")
@@ -101,6 +104,48 @@ def translated(step: Callable[[], T], resource: str, subject: object = None) -> 
         if error is None:
             raise
         raise error from exc
+
+
+def name_the_key(
+    error: AlreadyExistsError, keys: Mapping[frozenset[str], Projection], tenant_column: str
+) -> AlreadyExistsError:
+    """Return ``error`` naming the unique key that clashed, where the database says which.
+
+    ``keys`` maps the columns of each unique key (without the tenant column) to the projection
+    they hold. A clash of the id, or of a key the database does not name, is left as it is.
+    """
+    cause = error.__cause__
+    columns = _clashing_columns(cause) if isinstance(cause, DBAPIError) else None
+    projection = None if columns is None else keys.get(columns - {tenant_column})
+    if projection is None:
+        return error
+    named = AlreadyExistsError(
+        error.resource,
+        error.identifier,
+        key=".".join(projection.path),
+        per_tenant=projection.per_tenant,
+    )
+    named.__cause__ = cause
+    return named
+
+
+def _clashing_columns(error: DBAPIError) -> frozenset[str] | None:
+    """Return the columns of the unique key a driver error names (PostgreSQL, SQLite)."""
+    original = error.orig
+    detail = getattr(getattr(original, "diag", None), "message_detail", None)
+    found = _POSTGRESQL_KEY.match(detail) if isinstance(detail, str) else None
+    if found is not None:
+        return frozenset(column.strip().strip('"') for column in found["columns"].split(","))
+    text = str(original)
+    if text.startswith(_SQLITE_UNIQUE):
+        columns = text.removeprefix(_SQLITE_UNIQUE).split(",")
+        return frozenset(column.strip().rpartition(".")[2] for column in columns)
+    return None
+
+
+#: "Key (tenant_id, sku)=(...) already exists." (the values are not read: they may be secret).
+_POSTGRESQL_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+_SQLITE_UNIQUE = "UNIQUE constraint failed: "
 
 
 def _code_of(error: DBAPIError) -> str | None:

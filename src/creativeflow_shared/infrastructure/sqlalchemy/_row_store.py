@@ -20,7 +20,11 @@ from creativeflow_shared.infrastructure.sqlalchemy._compiler import (
     SpecificationCompiler,
     wide_type,
 )
-from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, translated
+from creativeflow_shared.infrastructure.sqlalchemy._errors import (
+    execute,
+    name_the_key,
+    translated,
+)
 from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
 
 if TYPE_CHECKING:
@@ -70,6 +74,13 @@ class _RowStatements:
             key.append(self.tenant_column == bindparam("b_tenant"))
         self.bump: Update = update(table).where(*key).values({version.key: bindparam("b_version")})
         self.compiler = SpecificationCompiler(storage.columns, self.id_column, dialect)
+        #: The projection each unique root column holds, to name a clash (``name_the_key``);
+        #: the key of the row is the id, which a clash of names by the id alone.
+        unique = [(storage.columns[p.path], p) for p in storage.projections if p.unique]
+        self.unique_keys = {
+            frozenset({column.name}): p for column, p in unique if not column.primary_key
+        }
+        self.tenant_name = "" if self.tenant_column is None else self.tenant_column.name
 
 
 _STATEMENTS: Memo[_RowStatements] = Memo("row statements")
@@ -216,7 +227,10 @@ class SQLAlchemyRowStore:
         """Run an ORM step (its loads and flushes may fail); a taken key is a ``Failure``."""
         try:
             translated(step, self._storage.resource_name, subject)
-        except (AlreadyExistsError, InvalidInputError) as error:
+        except AlreadyExistsError as error:
+            statements = self._statements
+            return Failure(name_the_key(error, statements.unique_keys, statements.tenant_name))
+        except InvalidInputError as error:
             return Failure(error)
         return Success(None)
 
