@@ -164,6 +164,7 @@ _SQLALCHEMY_API = [
     "json_column_type",
     "outbox_of",
     "outbox_table",
+    "render_item",
     "translate_error",
 ]
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
-from pydantic import BaseModel, RootModel
+from pydantic import AwareDatetime, BaseModel, FutureDatetime, PastDatetime, RootModel
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -88,6 +88,9 @@ class Address(BaseModel):
         (str, String),
         (uuid.UUID, Uuid),
         (datetime, UtcDateTime),
+        (AwareDatetime, UtcDateTime),
+        (PastDatetime, UtcDateTime),
+        (FutureDatetime, UtcDateTime),
         (date, Date),
         (TicketId, Uuid),
         (Slug, String),

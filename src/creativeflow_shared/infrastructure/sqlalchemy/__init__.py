@@ -17,6 +17,7 @@ from creativeflow_shared.infrastructure.sqlalchemy._errors import (
     ReferenceViolationError,
     translate_error,
 )
+from creativeflow_shared.infrastructure.sqlalchemy._migrations import render_item
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
 from creativeflow_shared.infrastructure.sqlalchemy._row_store import SQLAlchemyRowStore
 from creativeflow_shared.infrastructure.sqlalchemy._tables import (
@@ -48,5 +49,6 @@ __all__ = [
     "json_column_type",
     "outbox_of",
     "outbox_table",
+    "render_item",
     "translate_error",
 ]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from pydantic import RootModel
+from pydantic import AwareDatetime, FutureDatetime, PastDatetime, RootModel
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Numeric, String, Uuid
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from typing_extensions import override
@@ -87,12 +87,17 @@ _SIMPLE: tuple[tuple[type, TypeEngine[Any]], ...] = (
 )
 
 
+_AWARE_MARKERS: tuple[object, ...] = (AwareDatetime, PastDatetime, FutureDatetime)
+
+
 def column_type(annotation: object) -> TypeEngine[Any]:
     """Return the column type that stores values of ``annotation`` in their natural order.
 
     Raises:
         TypeError: If the attribute's type has no column type (e.g. a nested model).
     """
+    if any(annotation is marker for marker in _AWARE_MARKERS):  # pydantic's aware datetimes
+        return UtcDateTime()
     if isinstance(annotation, type):
         if issubclass(annotation, RootModel):
             root = annotation.model_fields["root"].annotation
