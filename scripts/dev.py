@@ -19,17 +19,24 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 import venv
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 STAMP_NAME = ".creativeflow-env"
 MIN_PYTHON = (3, 11)
+DOCS_CODE = ROOT / "build" / "docs_code"
+DOCS_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
 def _say(message: str) -> None:
@@ -119,15 +126,79 @@ def cmd_test(env: Path, extra: list[str]) -> None:
     _run(_tool(env, "coverage", "report", "--fail-under=100"))
 
 
-GATES: list[tuple[str, list[str]]] = [
-    ("ruff check", ["ruff", "check", "."]),
-    ("ruff format", ["ruff", "format", "--check", "."]),
-    ("mypy --strict", ["mypy"]),
-    ("pyright", ["pyright"]),
-    ("import layers", ["lint-imports"]),
-    ("docstring coverage", ["interrogate", "src"]),
-    ("docs build", ["mkdocs", "build", "--strict", "--site-dir", "build/site"]),
+def docs_pages() -> list[Path]:
+    """The pages whose ``python`` blocks run as tests and are type-checked: the docs and README."""
+    return sorted([*ROOT.joinpath("docs").rglob("*.md"), ROOT / "README.md"])
+
+
+def docs_blocks(page: Path) -> list[tuple[int, str]]:
+    """The page's ``python`` blocks in order, each with the line of the page its code starts on.
+
+    ``tests/test_docs.py`` runs them in order as one module; the docs code gate checks them so.
+    """
+    text = page.read_text(encoding="utf-8")
+    return [
+        (text.count("\n", 0, block.start(1)) + 1, block.group(1))
+        for block in DOCS_BLOCK.finditer(text)
+    ]
+
+
+def docs_module(page: Path) -> str:
+    """The page's blocks joined into one module, each block on the lines it has in the page.
+
+    A type checker's ``file.py:LINE`` is then the page's line: the lines between the blocks are
+    left empty, and the first line (a fence, never code) says where the code comes from.
+    """
+    lines = [f"# The python blocks of {page.relative_to(ROOT).as_posix()}, on the page's lines."]
+    for start, code in docs_blocks(page):
+        lines += [""] * (start - 1 - len(lines))
+        lines += code.splitlines()
+    return "\n".join(lines) + "\n"
+
+
+def _write_docs_code(env: Path) -> None:
+    """Write each page's code, and strict configs for both checkers, into ``build/docs_code``."""
+    DOCS_CODE.mkdir(parents=True, exist_ok=True)
+    for stale in DOCS_CODE.glob("*.py"):  # a page renamed or removed since the last check
+        stale.unlink()
+    for page in docs_pages():
+        if docs_blocks(page):
+            name = re.sub(r"\W", "_", page.relative_to(ROOT).with_suffix("").as_posix())
+            (DOCS_CODE / f"{name}.py").write_text(docs_module(page), encoding="utf-8")
+    # Strict and nothing else, as a reader who copies the code checks it; not the project's
+    # own settings (plugins, extra error codes) from pyproject.toml.
+    mypy = f"[mypy]\nstrict = True\npython_version = 3.11\ncache_dir = {DOCS_CODE}/.mypy_cache\n"
+    (DOCS_CODE / "mypy.ini").write_text(mypy, encoding="utf-8")
+    pyright = {
+        "pythonVersion": "3.11",
+        "typeCheckingMode": "strict",
+        "venvPath": str(env.parent),
+        "venv": env.name,
+    }
+    (DOCS_CODE / "pyrightconfig.json").write_text(json.dumps(pyright, indent=2) + "\n")
+
+
+# Each gate is a name and the commands it runs. The docs code gate checks the python blocks of
+# every page as users copy them: `_write_docs_code` (BEFORE_GATE) writes them into DOCS_CODE,
+# one module per page, as `tests/test_docs.py` runs them.
+_DOCS_CODE = DOCS_CODE.relative_to(ROOT).as_posix()
+GATES: list[tuple[str, list[list[str]]]] = [
+    ("ruff check", [["ruff", "check", "."]]),
+    ("ruff format", [["ruff", "format", "--check", "."]]),
+    ("mypy --strict", [["mypy"]]),
+    ("pyright", [["pyright"]]),
+    (
+        "docs code types",
+        [
+            ["mypy", "--strict", "--config-file", f"{_DOCS_CODE}/mypy.ini", _DOCS_CODE],
+            ["pyright", "--project", _DOCS_CODE],
+        ],
+    ),
+    ("import layers", [["lint-imports"]]),
+    ("docstring coverage", [["interrogate", "src"]]),
+    ("docs build", [["mkdocs", "build", "--strict", "--site-dir", "build/site"]]),
 ]
+BEFORE_GATE: dict[str, Callable[[Path], None]] = {"docs code types": _write_docs_code}
 
 
 def cmd_check(env: Path, extra: list[str]) -> None:
@@ -135,10 +206,13 @@ def cmd_check(env: Path, extra: list[str]) -> None:
     selected = [gate for gate in GATES if not extra or gate[0].split()[0] in extra]
     # The docs theme prints a banner about its successor on every build; keep logs readable.
     quiet = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    for name, (tool, *args) in selected:
+    for name, commands in selected:
         _say(f"gate: {name}")
         started = time.monotonic()
-        _run(_tool(env, tool, *args), env=quiet)
+        if name in BEFORE_GATE:
+            BEFORE_GATE[name](env)
+        for tool, *args in commands:
+            _run(_tool(env, tool, *args), env=quiet)
         _say(f"gate: {name} passed in {time.monotonic() - started:.1f} s")
 
 

@@ -52,3 +52,17 @@ def test_a_failed_install_shows_pips_own_words_and_exits_with_its_status(
     assert exited.value.code == 3
     assert "ERROR: no matching distribution" in out
     assert "[dev] failed (3)" in out
+
+
+def test_the_type_checked_docs_code_keeps_each_block_on_the_lines_of_its_page() -> None:
+    dev = _dev()
+    page = _SCRIPT.parent.parent / "docs" / "tutorials" / "domain-kernel.md"
+    page_lines = page.read_text(encoding="utf-8").splitlines()
+
+    module_lines = dev.docs_module(page).splitlines()
+
+    blocks: list[tuple[int, str]] = dev.docs_blocks(page)
+    assert blocks
+    for start, code in blocks:
+        for offset, line in enumerate(code.splitlines()):
+            assert module_lines[start - 1 + offset] == page_lines[start - 1 + offset] == line

@@ -1,5 +1,9 @@
-"""The documentation's code runs: every ``python`` block of a page, in order, as one module."""
+"""The documentation's code runs: every ``python`` block of a page, in order, as one module.
 
+The blocks are found by ``scripts/dev.py``, whose docs code gate type-checks the same code.
+"""
+
+import importlib.util
 import re
 import sys
 import types
@@ -8,12 +12,24 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted([*ROOT.joinpath("docs").rglob("*.md"), ROOT / "README.md"])
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def _dev() -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location("dev_script", ROOT / "scripts" / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+DEV = _dev()
+PAGES: list[Path] = DEV.docs_pages()
 
 
 def _blocks(page: Path) -> list[str]:
-    return BLOCK.findall(page.read_text(encoding="utf-8"))
+    blocks: list[tuple[int, str]] = DEV.docs_blocks(page)
+    return [code for _, code in blocks]
 
 
 PAGES_WITH_CODE = [page for page in PAGES if _blocks(page)]

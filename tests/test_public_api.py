@@ -114,6 +114,8 @@ _APPLICATION_API = [
     "encode_cursor",
     "json_kind",
     "project",
+    "retry",
+    "retry_async",
     "storable",
     "unstorable_fields",
     "use_context",

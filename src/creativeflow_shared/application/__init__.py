@@ -37,6 +37,7 @@ from creativeflow_shared.application._pagination import (
 )
 from creativeflow_shared.application._queries import MAX_COMPARED_VALUES
 from creativeflow_shared.application._repository import Repository
+from creativeflow_shared.application._retry import retry, retry_async
 from creativeflow_shared.application._storable import storable, unstorable_fields
 from creativeflow_shared.application._unit_of_work import CommitError, UnitOfWork
 
@@ -67,6 +68,8 @@ __all__ = [
     "encode_cursor",
     "json_kind",
     "project",
+    "retry",
+    "retry_async",
     "storable",
     "unstorable_fields",
     "use_context",

@@ -187,7 +187,15 @@ class MessageBus(_Bus[UnitOfWork, Result[Any, KernelError]]):
     """Dispatches commands and the events their commits release (synchronous handlers).
 
     Create one per application and register handlers at start-up; ``handle`` builds a
-    fresh unit of work for every handler call, so one bus serves concurrent requests.
+    fresh unit of work for every handler call, so one bus serves concurrent requests. A
+    handler opens the unit of work it is given (``with uow:``) and commits it: what it does
+    not commit is not stored, and its events are not delivered. See the how-to "Handle
+    commands and events with the message bus".
+
+    Attributes:
+        unit_of_work: Builds the unit of work of each handler call (a class or a factory).
+        on_error: Called with the event, the handler's name and the error after an event
+            handler's failure is logged (``None``: logging only).
 
     Examples:
         >>> from returns.result import Success
@@ -231,7 +239,12 @@ class MessageBus(_Bus[UnitOfWork, Result[Any, KernelError]]):
 
 
 class AsyncMessageBus(_Bus[AsyncUnitOfWork, Awaitable[Result[Any, KernelError]]]):
-    """The async flavour of ``MessageBus``: handlers are coroutines."""
+    """The async flavour of ``MessageBus``: handlers are coroutines (``async with uow:``).
+
+    Attributes:
+        unit_of_work: Builds the async unit of work of each handler call.
+        on_error: Called after an event handler's failure is logged (see ``MessageBus``).
+    """
 
     async def handle(self, command: Command) -> Result[Any, KernelError]:
         """Await the command's handler, then deliver the events as ``MessageBus.handle`` does.

@@ -8,6 +8,7 @@ from async code. At commit the unit of work asks each tracked aggregate's ``Reco
 from __future__ import annotations
 
 import contextlib
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar, cast
@@ -40,6 +41,9 @@ I = TypeVar("I")  # noqa: E741 (the conventional name of an id type parameter)
 R = TypeVar("R", bound=Repository[Any, Any])
 T = TypeVar("T")
 
+_LOGGER = logging.getLogger("creativeflow_shared.unit_of_work")
+_WHAT_IS_LEFT = {State.NEW: "added", State.REMOVED: "removed", State.LOADED: "with events"}
+
 #: What a commit can fail with, as a value.
 CommitError: TypeAlias = (
     ConcurrencyConflictError | NotFoundError | AlreadyExistsError | InvalidInputError
@@ -64,6 +68,7 @@ class UnitOfWork(ABC):
         self._free_events: list[DomainEvent] = []
         self._committed_events: list[DomainEvent] = []
         self._stores: StoreProvider | None = None
+        self._last_commit_failed = False
 
     # -- the transaction hooks of a backend ------------------------------------------------
     @abstractmethod
@@ -90,6 +95,7 @@ class UnitOfWork(ABC):
             raise RuntimeError(msg)
         if self._tracker.ended:  # a block before this one: its repositories stay ended
             self._tracker = Tracker()
+        self._last_commit_failed = False
         self._stores = self._begin()
         return self
 
@@ -99,7 +105,16 @@ class UnitOfWork(ABC):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Discard whatever was not committed and release the transaction."""
+        """Discard whatever was not committed and release the transaction.
+
+        Leaving the block normally with work that was never committed (an aggregate added or
+        removed, events recorded) logs a warning naming it, unless the last ``commit``
+        failed (the caller holds that ``Failure``): call ``rollback`` to discard work on
+        purpose. A change made in place without an event is not looked for here (telling it
+        would serialise every aggregate read).
+        """
+        if exc_type is None and not self._last_commit_failed:
+            self._warn_uncommitted()
         self._tracker.clear()
         self._tracker.ended = True
         self._free_events.clear()
@@ -157,6 +172,7 @@ class UnitOfWork(ABC):
         """
         self._provider()  # outside a block there is no transaction to commit
         versions = [(entry.aggregate, entry.aggregate.version) for entry in self._tracker.entries()]
+        self._last_commit_failed = True
         try:
             written = self._write_changes()
             committed = written if isinstance(written, Failure) else self._commit_transaction()
@@ -166,6 +182,7 @@ class UnitOfWork(ABC):
         if isinstance(committed, Failure):
             self._undo(versions)
             return committed
+        self._last_commit_failed = False
         # Stored: only now do the aggregates and the queue let go of their events.
         released = written.unwrap()
         for entry in released.entries:
@@ -174,6 +191,22 @@ class UnitOfWork(ABC):
         self._committed_events.extend(released.events)
         self._tracker.committed()
         return Success(None)
+
+    def _warn_uncommitted(self) -> None:
+        """Log the work this block leaves uncommitted: added, removed, with events."""
+        left = [
+            f"{type(entry.aggregate).__name__} {entry.aggregate.id} ({_WHAT_IS_LEFT[entry.state]})"
+            for entry in self._tracker.entries()
+            if entry.state is not State.LOADED or entry.aggregate.pending_events
+        ]
+        if self._free_events:
+            left.append(f"{len(self._free_events)} event(s) recorded with record()")
+        if left:
+            _LOGGER.warning(
+                "a unit of work ended without committing %s; commit it, or call rollback() "
+                "to discard work on purpose",
+                ", ".join(left),
+            )
 
     def rollback(self) -> None:
         """Discard every uncommitted change and forget tracked aggregates.

@@ -36,14 +36,15 @@ RowT = TypeVar("RowT")
 class DataMapperRepository(Repository[A, I], Generic[A, I, RowT]):
     """Stores aggregates of type ``A`` (ids ``I``) in the service's own rows of type ``RowT``.
 
-    Subclass it once per aggregate, naming the three types, and write the two mapping methods;
+    Subclass it once per aggregate, naming the three types, and write the two mapping methods
+    (keep their parameter names, ``aggregate`` and ``row``: strict type checkers compare them);
     list in ``columns`` the attributes that specifications and sort keys may use::
 
         class JobRepository(DataMapperRepository[GenerationJob, JobId, JobRow]):
             columns = {"status": JobRow.status, "workspace_id": JobRow.workspace_id}
 
-            def to_row(self, job: GenerationJob) -> JobRow:
-                return JobRow(id=job.id.value, status=job.status.value, ...)
+            def to_row(self, aggregate: GenerationJob) -> JobRow:
+                return JobRow(id=aggregate.id.value, status=aggregate.status.value, ...)
 
             def to_domain(self, row: JobRow) -> GenerationJob:
                 return GenerationJob(id=JobId(row.id), status=Status(row.status), ...)
