@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 STAMP_NAME = ".creativeflow-env"
 MIN_PYTHON = (3, 11)
+#: The extras the project is developed with (its own tools come from the ``dev`` group).
+DEV_EXTRAS = "testing,postgresql,sqlite-async"
 DOCS_CODE = ROOT / "build" / "docs_code"
 DOCS_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
@@ -69,7 +71,8 @@ def ensure_env(env: Path, *, pinned: bool = True) -> Path:
     _say("installing the project and its development tools (first run takes a minute)")
     started = time.monotonic()
     _run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    install = [python, "-m", "pip", "install", "--editable", f"{ROOT}[dev]"]
+    install = [python, "-m", "pip", "install", "--editable", f"{ROOT}[{DEV_EXTRAS}]"]
+    install += ["--group", f"{ROOT / 'pyproject.toml'}:dev"]
     if pinned and CONSTRAINTS.exists():
         install[4:4] = ["--constraint", str(CONSTRAINTS)]
     _run_with_progress(install)
@@ -230,7 +233,9 @@ def cmd_mutate(env: Path, extra: list[str]) -> None:
     the derandomized ``mutation`` profile, so a mutant is killed by what it breaks.
     """
     python = _bin(env, "python")
-    install = [python, "-m", "pip", "install", "--quiet", "--editable", f"{ROOT}[dev,mutation]"]
+    install = [python, "-m", "pip", "install", "--quiet", "--editable", f"{ROOT}[{DEV_EXTRAS}]"]
+    groups = ROOT / "pyproject.toml"
+    install += ["--group", f"{groups}:dev", "--group", f"{groups}:mutation"]
     if CONSTRAINTS.exists():
         install[4:4] = ["--constraint", str(CONSTRAINTS)]
     _run(install)

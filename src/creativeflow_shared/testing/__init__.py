@@ -108,6 +108,8 @@ else:
 
         Raises:
             AttributeError: If the package has no attribute ``name``.
+            ModuleNotFoundError: If ``name`` needs pytest or Hypothesis and it is not
+                installed (the message names the extra that installs it).
         """
         module = _LAZY.get(name)
         if module is None:
@@ -115,7 +117,17 @@ else:
             raise AttributeError(msg)
         from importlib import import_module  # noqa: PLC0415 (only when a name is used)
 
-        value: object = getattr(import_module(module), name)
+        try:
+            loaded = import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name not in {"pytest", "hypothesis"}:
+                raise
+            msg = (
+                f"{__name__}.{name} needs {error.name}: "
+                "pip install 'creativeflow-shared-backend[testing]'"
+            )
+            raise ModuleNotFoundError(msg, name=error.name) from error
+        value: object = getattr(loaded, name)
         globals()[name] = value  # later lookups find it without this hook
         return value
 
