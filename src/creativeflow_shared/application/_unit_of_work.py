@@ -197,7 +197,7 @@ class UnitOfWork(ABC):
         left = [
             f"{type(entry.aggregate).__name__} {entry.aggregate.id} ({_WHAT_IS_LEFT[entry.state]})"
             for entry in self._tracker.entries()
-            if entry.state is not State.LOADED or entry.aggregate.pending_events
+            if entry.state is not State.LOADED or entry.aggregate.has_pending_events
         ]
         if self._free_events:
             left.append(f"{len(self._free_events)} event(s) recorded with record()")
@@ -282,7 +282,7 @@ class UnitOfWork(ABC):
             if entry.state is not State.REMOVED:
                 state = entry.writer.snapshot(entry.aggregate)
                 unchanged = entry.state is State.LOADED and state == entry.snapshot
-                if unchanged and not entry.aggregate.pending_events:
+                if unchanged and not entry.aggregate.has_pending_events:
                     continue
                 entry.written = state
             changed.append(entry)
@@ -291,7 +291,9 @@ class UnitOfWork(ABC):
     def _write_outbox(self, changed: list[TrackedAggregate]) -> Result[_Released, CommitError]:
         # The events stay pending on their aggregates (and in the queue) until the commit
         # succeeds: a commit that fails leaves them where a retry finds them.
-        recorded = [(e, events) for e in changed if (events := e.aggregate.pending_events)]
+        recorded = [
+            (e, e.aggregate.pending_events) for e in changed if e.aggregate.has_pending_events
+        ]
         free = tuple(self._free_events)
         if not free and not recorded:
             return _NOTHING_RELEASED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from pydantic import ConfigDict, Field, PrivateAttr
 from typing_extensions import override
@@ -78,7 +78,19 @@ class AggregateRoot(Entity[IdT]):
     @property
     def pending_events(self) -> tuple[DomainEvent, ...]:
         """The events recorded since the last ``collect_events``, oldest first."""
-        return tuple(self._pending_events)
+        return tuple(self._recorded())
+
+    @property
+    def has_pending_events(self) -> bool:
+        """Whether events were recorded since the last ``collect_events`` (cheaper to ask)."""
+        return bool(self._recorded())
+
+    def _recorded(self) -> list[DomainEvent]:
+        # Straight from pydantic's store of private attributes: ``self._pending_events``
+        # goes through ``BaseModel.__getattr__``, which costs more than a unit of work's
+        # whole per-aggregate bookkeeping on a batch.
+        private = cast("dict[str, list[DomainEvent]]", self.__pydantic_private__)
+        return private["_pending_events"]
 
     def collect_events(self) -> tuple[DomainEvent, ...]:
         """Return the recorded events, oldest first, and forget them."""

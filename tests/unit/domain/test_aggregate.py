@@ -92,6 +92,16 @@ def test_pending_events_are_the_recorded_events_oldest_first() -> None:
     assert actual == ((added, cancelled), (added, cancelled))
 
 
+def test_has_pending_events_says_whether_an_event_waits_to_be_collected() -> None:
+    order = Order(id=_ORDER_ID)
+    before = order.has_pending_events
+    order.add_item("mug")
+    recorded = order.has_pending_events
+    order.collect_events()
+
+    assert (before, recorded, order.has_pending_events) == (False, True, False)
+
+
 def test_collect_events_returns_the_recorded_events_and_forgets_them() -> None:
     order = Order(id=_ORDER_ID)
     added = order.add_item("mug")
