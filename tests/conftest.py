@@ -105,6 +105,14 @@ def postgres_tables(postgres_engine: Engine, metadata: MetaData) -> Iterator[Eng
     yield from _created(postgres_engine, metadata)
 
 
+@pytest.fixture(params=BACKENDS)
+def harness(
+    request: pytest.FixtureRequest, make_harness: Callable[[str], UnitOfWorkHarness]
+) -> UnitOfWorkHarness:
+    """A harness on an empty store of each backend in turn (a module provides ``metadata``)."""
+    return make_harness(request.param)
+
+
 @pytest.fixture
 def make_harness(
     request: pytest.FixtureRequest, metadata: MetaData

@@ -21,18 +21,7 @@ from creativeflow_shared.domain import AggregateRoot, Identity
 from creativeflow_shared.infrastructure.sqlalchemy import document_table, outbox_table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from creativeflow_shared.testing import UnitOfWorkHarness
-
-BACKENDS = [
-    "in-memory",
-    "in-memory-async",
-    "sqlite",
-    "sqlite-async",
-    "postgresql",
-    "postgresql-async",
-]
 
 
 class SheetId(Identity):
@@ -54,13 +43,6 @@ def metadata() -> MetaData:
     document_table(tables, SheetRepository, name="in_place_sheets")
     outbox_table(tables, name="in_place_outbox")
     return tables
-
-
-@pytest.fixture(params=BACKENDS)
-def harness(
-    request: pytest.FixtureRequest, make_harness: Callable[[str], UnitOfWorkHarness]
-) -> UnitOfWorkHarness:
-    return make_harness(request.param)
 
 
 def _stored(harness: UnitOfWorkHarness) -> Sheet:

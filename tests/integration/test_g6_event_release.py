@@ -16,19 +16,10 @@ from creativeflow_shared.testing import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from creativeflow_shared.domain import DomainEvent
     from creativeflow_shared.testing import UnitOfWorkHarness
-
-BACKENDS = [
-    "in-memory",
-    "in-memory-async",
-    "sqlite",
-    "sqlite-async",
-    "postgresql",
-    "postgresql-async",
-]
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +28,6 @@ def metadata() -> MetaData:
     document_table(tables, ContractItemRepository, name="g6_items")
     outbox_table(tables, name="g6_outbox")
     return tables
-
-
-@pytest.fixture(params=BACKENDS)
-def harness(
-    request: pytest.FixtureRequest, make_harness: Callable[[str], UnitOfWorkHarness]
-) -> UnitOfWorkHarness:
-    return make_harness(request.param)
 
 
 def _ranks(events: Sequence[DomainEvent]) -> list[int]:

@@ -46,15 +46,6 @@ if TYPE_CHECKING:
     from creativeflow_shared.application import CommitError
     from creativeflow_shared.testing import UnitOfWorkHarness
 
-BACKENDS = [
-    "in-memory",
-    "in-memory-async",
-    "sqlite",
-    "sqlite-async",
-    "postgresql",
-    "postgresql-async",
-]
-
 
 class NoteId(Identity):
     pass
@@ -136,13 +127,6 @@ _Notes = type[Repository[Note, NoteId]]
 def metadata() -> MetaData:
     """The notes' document table, their rows and the outbox."""
     return _METADATA
-
-
-@pytest.fixture(params=BACKENDS)
-def harness(
-    request: pytest.FixtureRequest, make_harness: Callable[[str], UnitOfWorkHarness]
-) -> UnitOfWorkHarness:
-    return make_harness(request.param)
 
 
 @pytest.fixture(params=[NoteRepository, NoteRowRepository], ids=["documents", "rows"])

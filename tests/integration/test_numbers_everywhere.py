@@ -28,21 +28,10 @@ from creativeflow_shared.domain import (
 from creativeflow_shared.infrastructure.sqlalchemy import document_table, outbox_table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from returns.result import Result
 
     from creativeflow_shared.application import CommitError
     from creativeflow_shared.testing import UnitOfWorkHarness
-
-BACKENDS = [
-    "in-memory",
-    "in-memory-async",
-    "sqlite",
-    "sqlite-async",
-    "postgresql",
-    "postgresql-async",
-]
 
 
 class GaugeId(Identity):
@@ -73,13 +62,6 @@ def metadata() -> MetaData:
     document_table(tables, GaugeRepository, name="numbers_gauges")
     outbox_table(tables, name="numbers_outbox")
     return tables
-
-
-@pytest.fixture(params=BACKENDS)
-def harness(
-    request: pytest.FixtureRequest, make_harness: Callable[[str], UnitOfWorkHarness]
-) -> UnitOfWorkHarness:
-    return make_harness(request.param)
 
 
 def _store(harness: UnitOfWorkHarness, *gauges: Gauge) -> None:

@@ -30,18 +30,7 @@ from creativeflow_shared.domain import (
 from creativeflow_shared.infrastructure.sqlalchemy import document_table, outbox_table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from creativeflow_shared.testing import UnitOfWorkHarness
-
-BACKENDS = [
-    "in-memory",
-    "in-memory-async",
-    "sqlite",
-    "sqlite-async",
-    "postgresql",
-    "postgresql-async",
-]
 
 
 class Pinged(DomainEvent, event_type="integration.everywhere.pinged"):
@@ -87,13 +76,6 @@ def metadata() -> MetaData:
     document_table(tables, AccountRepository, name="everywhere_accounts")
     outbox_table(tables, name="everywhere_outbox")
     return tables
-
-
-@pytest.fixture(params=BACKENDS)
-def harness(
-    request: pytest.FixtureRequest, make_harness: Callable[[str], UnitOfWorkHarness]
-) -> UnitOfWorkHarness:
-    return make_harness(request.param)
 
 
 def test_an_aggregate_id_longer_than_an_outbox_row_keeps_fails_the_commit_with_invalid_input(

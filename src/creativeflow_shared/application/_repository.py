@@ -137,19 +137,20 @@ class Repository(ABC, Generic[A, I]):
         if not holds_id(self.storage, key):
             return Failure(NotFoundError(self.storage.resource_name, id_))
         entry = self._tracker.entry(type(self), (tenant, key))
-        if entry is not None:
-            # Removed in this unit of work: gone for it, even before the commit deletes the row.
-            if entry.state is State.REMOVED:
+        if entry is None:
+            record = self._store.get(key, tenant)
+            if record is None:
                 return Failure(NotFoundError(self.storage.resource_name, id_))
-            return Success(cast("A", entry.aggregate))
-        record = self._store.get(key, tenant)
-        if record is None:
-            return Failure(NotFoundError(self.storage.resource_name, id_))
-        if record.id != key:
-            # The store spells the id its own way (a case-insensitive column, say): what is
+            # A store may spell the id its own way (a case-insensitive column, say): what is
             # tracked under its spelling is the aggregate, or its removal.
-            return self._tracked_or_loaded(record, tenant, id_)
-        return Success(self._track(record, (tenant, record.id)))
+            if record.id != key:
+                entry = self._tracker.entry(type(self), (tenant, record.id))
+            if entry is None:
+                return Success(self._track(record, (tenant, record.id)))
+        # Removed in this unit of work: gone for it, even before the commit deletes the row.
+        if entry.state is State.REMOVED:
+            return Failure(NotFoundError(self.storage.resource_name, id_))
+        return Success(cast("A", entry.aggregate))
 
     def exists(self, id_: I) -> bool:
         """Whether an aggregate with ``id_`` exists (for the current tenant)."""
@@ -297,13 +298,6 @@ class Repository(ABC, Generic[A, I]):
         # Loading a removed aggregate again would track it as loaded and cancel its removal.
         kind = type(self)
         return [r for r in records if not self._tracker.is_removed(kind, (tenant, r.id))]
-
-    def _tracked_or_loaded(
-        self, record: StoredRecord, tenant: str | None, id_: I
-    ) -> Result[A, NotFoundError]:
-        if self._tracker.is_removed(type(self), (tenant, record.id)):
-            return Failure(NotFoundError(self.storage.resource_name, id_))
-        return Success(self._load(record, tenant))
 
     def _load(self, record: StoredRecord, tenant: str | None) -> A:
         key = (tenant, record.id)

@@ -72,52 +72,37 @@ class VersionCases(ContractSuite):
         assert stored is not None
         assert stored.version == 1
 
+    @pytest.mark.parametrize("change", ["rerank", "remove"])
     def test_the_second_of_two_writers_of_one_version_gets_a_conflict_and_writes_nothing(
-        self, harness: UnitOfWorkHarness, repository_class: Items
+        self, harness: UnitOfWorkHarness, repository_class: Items, change: str
     ) -> None:
-        """Of two writers of one version the second gets a conflict and none of its writes."""
+        """Of two writers of one version (a change or a removal) the second gets a conflict.
+
+        None of its writes is kept, and the conflict names the version it read.
+        """
         item = ContractItem.new(new_sku("contested"), rank=1)
         self.store(harness, repository_class, item)
         bystander = ContractItem.new(new_sku("bystander"))
 
         with harness.open() as first, harness.open() as second:
-            # Added before the conflicting change, so a partial commit would keep it.
+            # Added before the conflicting write, so a partial commit would keep it.
             second.repository(repository_class).add(bystander)
             mine = first.repository(repository_class).get(item.id).unwrap()
             theirs = second.repository(repository_class).get(item.id).unwrap()
             mine.rerank(10)
-            theirs.rerank(20)
+            if change == "rerank":
+                theirs.rerank(20)
+            else:
+                second.repository(repository_class).remove(theirs)
             first_result, second_result = first.commit(), second.commit()
 
         assert first_result == Success(None)
-        # The removal that lost names the version it read and expected to delete.
         assert assert_failure(second_result, ConcurrencyConflictError).expected_version == 1
         stored = self.load(harness, repository_class, item)
         assert stored is not None
         assert (stored.rank, stored.version) == (10, 2)
         assert self.load(harness, repository_class, bystander) is None
         assert [message.payload["rank"] for message in harness.outbox_messages()] == [10]
-
-    def test_removing_an_aggregate_changed_meanwhile_fails_with_a_conflict(
-        self, harness: UnitOfWorkHarness, repository_class: Items
-    ) -> None:
-        """Removing an aggregate someone changed since it was read is a conflict."""
-        item = ContractItem.new(new_sku("contested"), rank=1)
-        self.store(harness, repository_class, item)
-
-        with harness.open() as first, harness.open() as second:
-            mine = first.repository(repository_class).get(item.id).unwrap()
-            theirs = second.repository(repository_class).get(item.id).unwrap()
-            mine.rerank(10)
-            second.repository(repository_class).remove(theirs)
-            first_result, second_result = first.commit(), second.commit()
-
-        assert first_result == Success(None)
-        # The removal that lost names the version it read and expected to delete.
-        assert assert_failure(second_result, ConcurrencyConflictError).expected_version == 1
-        stored = self.load(harness, repository_class, item)
-        assert stored is not None
-        assert (stored.rank, stored.version) == (10, 2)
 
     @pytest.mark.parametrize("change", ["rerank", "remove"])
     def test_writing_an_aggregate_removed_meanwhile_fails_with_not_found(
