@@ -98,6 +98,9 @@ def check_sync_inferences(uow: UnitOfWork, ticket_id: TicketId) -> None:
     tickets = uow.repository(TicketRepository)
     assert_type(tickets, TicketRepository)
     assert_type(tickets.get(ticket_id), Result[Ticket, NotFoundError])
+    # An id from the wire may spell no id at all: that failure shows in the type.
+    assert_type(tickets.get(str(ticket_id)), Result[Ticket, NotFoundError | InvalidInputError])
+    assert_type(tickets.exists(str(ticket_id)), bool)
     assert_type(tickets.top(), list[Ticket])
     assert_type(tickets.page(), Page[Ticket])
     assert_type(tickets.page_after(None), Result[CursorPage[Ticket], InvalidInputError])
@@ -125,6 +128,9 @@ async def check_async_inferences(uow: AsyncInMemoryUnitOfWork, ticket_id: Ticket
     tickets = uow.repository(TicketRepository)
     assert_type(tickets, AsyncRepository[Ticket, TicketId])
     assert_type(await tickets.get(ticket_id), Result[Ticket, NotFoundError])
+    assert_type(
+        await tickets.get(str(ticket_id)), Result[Ticket, NotFoundError | InvalidInputError]
+    )
     assert_type(await uow.run(TicketRepository, TicketRepository.top), list[Ticket])
 
 

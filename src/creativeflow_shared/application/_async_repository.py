@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from creativeflow_shared.application._pagination import DEFAULT_PAGE_SIZE
 from creativeflow_shared.domain import AggregateRoot
@@ -42,15 +42,21 @@ class AsyncRepository(Generic[A, I]):
         self._repository = repository
         self._run = run
 
-    async def get(self, id_: I) -> Result[A, NotFoundError]:
-        """Load the aggregate with ``id_``.
+    @overload
+    async def get(self, id_: I) -> Result[A, NotFoundError]: ...
+    @overload
+    async def get(self, id_: str) -> Result[A, NotFoundError | InvalidInputError]: ...
+    async def get(self, id_: I | str) -> Result[A, NotFoundError | InvalidInputError]:
+        """Load the aggregate with ``id_`` (an id of the repository's type, or its text).
 
         Returns:
-            ``Success`` with the aggregate, or ``Failure`` with ``NotFoundError``.
+            ``Success`` with the aggregate, or ``Failure`` with ``NotFoundError`` or, for
+            text that spells no id of the repository's type (or a value of another type),
+            ``InvalidInputError``.
         """
         return await self._run(lambda: self._repository.get(id_))
 
-    async def exists(self, id_: I) -> bool:
+    async def exists(self, id_: I | str) -> bool:
         """Whether an aggregate with ``id_`` exists (for the current tenant)."""
         return await self._run(lambda: self._repository.exists(id_))
 

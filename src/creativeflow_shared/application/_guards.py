@@ -2,25 +2,30 @@
 
 Every read is filtered, and every write constrained in its statement, by the tenant of the
 request context, never by the tenant an object claims: an object that claims another tenant
-is refused, and an id no store can hold names nothing.
+is refused, an id is read as the repository's id type, and an id no store can hold names
+nothing.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
+
+from pydantic import TypeAdapter, ValidationError
 
 from creativeflow_shared.application._context import current_context
 from creativeflow_shared.application._storable import storable
-from creativeflow_shared.domain import ForbiddenError, comparable
+from creativeflow_shared.domain import ForbiddenError, InvalidInputError, comparable
 
 if TYPE_CHECKING:
     from creativeflow_shared.application.ports import Storage
     from creativeflow_shared.domain import AggregateRoot
 
-__all__ = ["check_tenant", "holds_id", "request_tenant"]
+__all__ = ["check_tenant", "holds_id", "id_key", "request_tenant"]
 
 _TENANT_FIELD = "tenant_id"
+#: Where ``id_key`` keeps the validator of a repository's id type (in ``Storage.info``).
+_ID_ADAPTER = object()
 
 
 def request_tenant(storage: Storage) -> str | None:
@@ -52,11 +57,50 @@ def check_tenant(storage: Storage, aggregate: AggregateRoot[Any], tenant: str | 
         raise ForbiddenError(msg)
 
 
-def holds_id(storage: Storage, key: object) -> bool:
-    """Whether ``key`` is an id of ``storage``'s type that a store can hold."""
-    kind = storage.id_type
-    if kind is not None and not isinstance(key, kind):
-        return False
-    if type(key) is bool and kind is not bool:
+def id_key(storage: Storage, id_: object) -> object:
+    """Return the key ``id_`` names: the comparable form of an id of the repository's type.
+
+    Ids arrive as the repository's id type or, from the wire (a path parameter, say), as
+    text, which is read as that type: ``"0192…"`` names the same aggregate as the id it
+    spells. Every adapter gets the same key, so every adapter gives the same answer.
+
+    Raises:
+        InvalidInputError: If ``id_`` is text that spells no id of that type, or a value of
+            another type (an id of another aggregate type included: the same UUID names
+            another thing there).
+    """
+    declared = storage.aggregate_class.model_fields["id"].annotation
+    if _is_declared_type(declared, storage.id_type, id_):
+        return comparable(id_)
+    name = getattr(declared, "__name__", str(declared))
+    if isinstance(id_, str):
+        try:
+            return comparable(_id_adapter(storage).validate_python(id_))
+        except ValidationError:
+            # The text itself stays out of the message: it is whatever a client sent.
+            msg = f"{storage.resource_name} ids are {name}s; this text is not one"
+            raise InvalidInputError.single(msg, loc=("id",), error_type="id_parsing") from None
+    msg = f"{storage.resource_name} ids are {name}s, not {type(id_).__name__}"
+    raise InvalidInputError.single(msg, loc=("id",), error_type="id_type")
+
+
+def _is_declared_type(declared: object, primitive: type | None, id_: object) -> bool:
+    if type(id_) is bool and declared is not bool:
         return False  # True is an int in Python, not an id a database compares as one
+    if isinstance(declared, type):
+        return isinstance(id_, declared)
+    # An annotation that is no class (``Annotated[...]``, say): judged by its primitive.
+    return primitive is None or isinstance(comparable(id_), primitive)
+
+
+def _id_adapter(storage: Storage) -> TypeAdapter[Any]:
+    adapter = storage.info.get(_ID_ADAPTER)
+    if adapter is None:
+        declared: Any = storage.aggregate_class.model_fields["id"].annotation
+        adapter = storage.info[_ID_ADAPTER] = TypeAdapter[Any](declared)
+    return cast("TypeAdapter[Any]", adapter)
+
+
+def holds_id(key: object) -> bool:
+    """Whether a store can hold ``key`` (an id's comparable form, see ``id_key``)."""
     return type(key) is UUID or storable(key)

@@ -12,12 +12,17 @@ once, for every style and every store (SQL or in memory).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, get_args, overload
 
 from returns.result import Failure, Result, Success
 from typing_extensions import override
 
-from creativeflow_shared.application._guards import check_tenant, holds_id, request_tenant
+from creativeflow_shared.application._guards import (
+    check_tenant,
+    holds_id,
+    id_key,
+    request_tenant,
+)
 from creativeflow_shared.application._pagination import (
     DEFAULT_PAGE_SIZE,
     CursorPage,
@@ -123,18 +128,29 @@ class Repository(ABC, Generic[A, I]):
         """Raise ``TypeError`` if the store cannot compare some attribute ``specification`` uses."""
 
     # -- reading ------------------------------------------------------------------------------
-    def get(self, id_: I) -> Result[A, NotFoundError]:
-        """Load the aggregate with ``id_``.
+    @overload
+    def get(self, id_: I) -> Result[A, NotFoundError]: ...
+    @overload
+    def get(self, id_: str) -> Result[A, NotFoundError | InvalidInputError]: ...
+    def get(self, id_: I | str) -> Result[A, NotFoundError | InvalidInputError]:
+        """Load the aggregate with ``id_``: an id of the repository's type, or its text.
+
+        Text is read as the id type (``"0192f0c4-…"`` for a UUID id), so an id from a URL
+        path needs no parsing first; text that spells no such id is invalid input.
 
         Returns:
             ``Success`` with the aggregate, or ``Failure`` with ``NotFoundError`` when there is
-            none (or it belongs to another tenant, or ``id_`` is no id a store could hold).
+            none (or it belongs to another tenant, or no store could hold the id), or with
+            ``InvalidInputError`` when ``id_`` is text that spells no id of the repository's
+            type, or a value of another type (an id of another aggregate type included).
         """
         tenant = self._tenant()
-        key = comparable(id_)
-        # An id of another type, or one no store can hold, names nothing (and would make a
-        # driver raise): not found, on every adapter.
-        if not holds_id(self.storage, key):
+        try:
+            key = id_key(self.storage, id_)
+        except InvalidInputError as error:
+            return Failure(error)
+        # An id no store can hold (and a driver would choke on) names nothing, everywhere.
+        if not holds_id(key):
             return Failure(NotFoundError(self.storage.resource_name, id_))
         entry = self._tracker.entry(type(self), (tenant, key))
         if entry is None:
@@ -152,8 +168,8 @@ class Repository(ABC, Generic[A, I]):
             return Failure(NotFoundError(self.storage.resource_name, id_))
         return Success(cast("A", entry.aggregate))
 
-    def exists(self, id_: I) -> bool:
-        """Whether an aggregate with ``id_`` exists (for the current tenant)."""
+    def exists(self, id_: I | str) -> bool:
+        """Whether an aggregate with ``id_`` (an id or its text) exists for the current tenant."""
         return isinstance(self.get(id_), Success)
 
     def find(

@@ -120,9 +120,7 @@ class RecordWriter:
         tenant = request_tenant(self._storage)
         check_tenant(self._storage, aggregate, tenant)
         key = comparable(aggregate.id)
-        deleted = holds_id(self._storage, key) and self._store.delete(
-            key, aggregate.version, tenant
-        )
+        deleted = holds_id(key) and self._store.delete(key, aggregate.version, tenant)
         if not deleted:
             return Failure(self._missed(aggregate, aggregate.version, tenant))
         return Success(None)
@@ -133,7 +131,7 @@ class RecordWriter:
         """Say why a versioned write matched nothing: another version, or no such record."""
         key = comparable(aggregate.id)
         name = self._storage.resource_name
-        if holds_id(self._storage, key) and self._store.get(key, tenant) is not None:
+        if holds_id(key) and self._store.get(key, tenant) is not None:
             return ConcurrencyConflictError(name, aggregate.id, expected_version=expected)
         return NotFoundError(name, aggregate.id)
 

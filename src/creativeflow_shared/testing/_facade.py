@@ -12,7 +12,7 @@ a unit of work and a repository seen synchronously, whichever flavour stands beh
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from creativeflow_shared.application import DEFAULT_PAGE_SIZE
 from creativeflow_shared.domain import AggregateRoot
@@ -48,11 +48,15 @@ I_contra = TypeVar("I_contra", contravariant=True)
 class RepositoryFacade(Protocol[A, I_contra]):
     """A repository seen synchronously, whichever flavour of unit of work stands behind it."""
 
-    def get(self, id_: I_contra, /) -> Result[A, NotFoundError]:
+    @overload
+    def get(self, id_: I_contra, /) -> Result[A, NotFoundError]: ...
+    @overload
+    def get(self, id_: str, /) -> Result[A, NotFoundError | InvalidInputError]: ...
+    def get(self, id_: I_contra | str, /) -> Result[A, NotFoundError | InvalidInputError]:
         """See ``Repository.get``."""
         ...
 
-    def exists(self, id_: I_contra, /) -> bool:
+    def exists(self, id_: I_contra | str, /) -> bool:
         """See ``Repository.exists``."""
         ...
 

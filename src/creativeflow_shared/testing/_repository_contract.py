@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from creativeflow_shared.testing._repository_children import ChildrenCases
 from creativeflow_shared.testing._repository_hostile_input import HostileInputCases
+from creativeflow_shared.testing._repository_ids import IdCases
 from creativeflow_shared.testing._repository_pages import PageCases
 from creativeflow_shared.testing._repository_reading import ReadingCases
 from creativeflow_shared.testing._repository_versions import VersionCases
@@ -13,7 +14,13 @@ __all__ = ["RepositoryContract"]
 
 
 class RepositoryContract(
-    ReadingCases, PageCases, WritingCases, VersionCases, ChildrenCases, HostileInputCases
+    ReadingCases,
+    IdCases,
+    PageCases,
+    WritingCases,
+    VersionCases,
+    ChildrenCases,
+    HostileInputCases,
 ):
     """What every repository does, of either storage style, whatever stores it.
 

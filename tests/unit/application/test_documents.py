@@ -10,7 +10,7 @@ import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import pytest
 from pydantic import BaseModel
@@ -913,7 +913,7 @@ class CounterRepository(DocumentRepository[Counter, int]):
     pass
 
 
-def test_a_bool_or_an_id_of_another_type_names_no_aggregate() -> None:
+def test_an_int_id_is_read_from_its_text_and_a_bool_is_no_id() -> None:
     database = InMemoryDatabase()
     with InMemoryUnitOfWork(database) as uow:
         uow.repository(CounterRepository).add(Counter(id=1))
@@ -921,11 +921,21 @@ def test_a_bool_or_an_id_of_another_type_names_no_aggregate() -> None:
 
     with InMemoryUnitOfWork(database) as uow:
         counters = uow.repository(CounterRepository)
-        answers = [counters.get(True), counters.get("1"), counters.get(1)]  # type: ignore[arg-type]
+        loose = cast("Any", counters)
+        found = [counters.get(1).unwrap(), counters.get("1").unwrap(), counters.get(" 1 ").unwrap()]
+        refused = [loose.get(True), counters.get("1.5"), counters.get("one"), loose.get(1.0)]
+        beyond = counters.get(2**64)
 
-    assert [a.failure().resource if isinstance(a, Failure) else a.unwrap().id for a in answers] == [
-        "Counter",
-        "Counter",
-        1,
+    assert [c.id for c in found] == [1, 1, 1]
+    assert found[0] is found[1] is found[2]
+    assert [
+        (e.field_errors[0].loc, e.field_errors[0].type)
+        for e in (r.failure() for r in refused)
+        if isinstance(e, InvalidInputError)
+    ] == [
+        (("id",), "id_type"),
+        (("id",), "id_parsing"),
+        (("id",), "id_parsing"),
+        (("id",), "id_type"),
     ]
-    assert answers[0].failure().identifier == "True"
+    assert beyond.failure().identifier == str(2**64)
