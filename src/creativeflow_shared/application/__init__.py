@@ -23,6 +23,7 @@ from creativeflow_shared.application._documents import (
 from creativeflow_shared.application._message_bus import (
     AsyncMessageBus,
     Command,
+    CommandClass,
     ErrorHook,
     MessageBus,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "AsyncRepository",
     "AsyncUnitOfWork",
     "Command",
+    "CommandClass",
     "CommitError",
     "CursorPage",
     "DocumentRepository",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, ca
 
 from pydantic import BaseModel, ConfigDict
 from returns.result import Failure, Result
+from typing_extensions import TypeVar as DefaultedTypeVar
 
 from creativeflow_shared.application._async_unit_of_work import AsyncUnitOfWork
 from creativeflow_shared.application._context import current_context, use_context
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMessageBus",
     "Command",
+    "CommandClass",
     "ErrorHook",
     "MessageBus",
 ]
@@ -45,15 +47,55 @@ class _Releasing(Protocol):
 
 
 U = TypeVar("U", bound=_Releasing)
-H = TypeVar("H")
-C = TypeVar("C", bound="Command")
+C = TypeVar("C", bound="Command[Any, Any]")
+C_co = TypeVar("C_co", covariant=True)
 E = TypeVar("E", bound="DomainEvent")
+R = TypeVar("R")
+X = TypeVar("X", bound=KernelError)
+#: What a command's handler returns on success (``Any`` for a plain ``Command``).
+T = DefaultedTypeVar("T", default=Any)
+#: The error of a command handler's ``Failure`` (``KernelError`` for a plain ``Command``).
+Er = DefaultedTypeVar("Er", bound=KernelError, default=KernelError)
 
 
-class Command(BaseModel):
-    """An instruction to the application, named in the imperative (``RequestGeneration``)."""
+class Command(BaseModel, Generic[T, Er]):
+    """An instruction to the application, named in the imperative (``RequestGeneration``).
+
+    Name what its handler returns in the brackets, ``Command[ResultType, ErrorType]``, and
+    the type checker holds the handler to it when it is registered and gives it back from
+    ``bus.handle``; a plain ``Command`` is ``Command[Any, KernelError]``.
+
+    Examples:
+        >>> from creativeflow_shared.domain import NotFoundError
+        >>> class MarkSent(Command[int, NotFoundError]):
+        ...     notification: str
+        >>> MarkSent(notification="n-1")
+        MarkSent(notification='n-1')
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def handled_as(cls, outcome: Result[T, Er]) -> Result[T, Er]:
+        """Return ``outcome`` typed as this command's result (the identity at run time).
+
+        The bus's ``register`` reads the command's result type from this method's signature;
+        a handler may call it to state, and have checked, what it returns.
+        """
+        return outcome
+
+
+class CommandClass(Protocol[C_co, R, X]):
+    """A command class, seen by ``register``: it builds ``C_co`` and results in ``R``/``X``."""
+
+    # pydantic's validating constructor: how a checker learns which command class this is.
+    def model_validate(self, obj: Any, /) -> C_co:  # noqa: ANN401 (what pydantic takes)
+        """Build a command from ``obj`` (see pydantic's ``BaseModel.model_validate``)."""
+        ...
+
+    def handled_as(self, outcome: Result[R, X], /) -> Result[R, X]:
+        """See ``Command.handled_as``."""
+        ...
 
 
 #: Called after a handler failure is logged, with the event, the handler's name and the
@@ -106,7 +148,7 @@ class _Failed(Exception):  # noqa: N818 (it describes a failure value, not an er
 class _EventQueue(Generic[U]):
     """Breadth-first delivery of events to their handlers, with failures reported."""
 
-    def __init__(self, bus: _Bus[U, Any], events: Iterable[DomainEvent]) -> None:
+    def __init__(self, bus: _Bus[U], events: Iterable[DomainEvent]) -> None:
         self._bus = bus
         self._events: deque[DomainEvent] = deque(events)
 
@@ -138,26 +180,22 @@ class _EventQueue(Generic[U]):
             self._bus.on_error(event, name, error)
 
 
-class _Bus(Generic[U, H]):
+class _Bus(Generic[U]):
     """Registration and routing, shared by the sync and async buses."""
 
     def __init__(self, unit_of_work: Callable[[], U], *, on_error: ErrorHook | None = None) -> None:
         """Build units of work with ``unit_of_work``; report handler failures to ``on_error``."""
         self.unit_of_work = unit_of_work
         self.on_error = on_error
-        self._commands: dict[type[Command], Callable[[Any, U], H]] = {}
+        self._commands: dict[type[Command[Any, Any]], Callable[[Any, U], Any]] = {}
         self._events: dict[type[DomainEvent], list[Callable[[Any, U], object]]] = {}
 
-    def register(self, command_type: type[C], handler: Callable[[C, U], H]) -> None:
-        """Make ``handler`` the one handler of ``command_type``.
-
-        Raises:
-            ValueError: If the command type has a handler already.
-        """
-        if command_type in self._commands:
-            msg = f"{command_type.__name__} already has a handler; a command has exactly one"
+    def _register(self, command_type: object, handler: Callable[[Any, U], object]) -> None:
+        kind = cast("type[Command[Any, Any]]", command_type)
+        if kind in self._commands:
+            msg = f"{kind.__name__} already has a handler; a command has exactly one"
             raise ValueError(msg)
-        self._commands[command_type] = handler
+        self._commands[kind] = handler
 
     def subscribe(self, event_type: type[E], handler: Callable[[E, U], object]) -> None:
         """Run ``handler`` for every committed event of ``event_type`` (or a subclass)."""
@@ -172,7 +210,7 @@ class _Bus(Generic[U, H]):
             for handler in handlers
         ]
 
-    def _handler_of(self, command: Command) -> Callable[[Any, U], H]:
+    def _handler_of(self, command: Command[Any, Any]) -> Callable[[Any, U], Any]:
         handler = self._commands.get(type(command))
         if handler is None:
             msg = f"no handler is registered for {type(command).__name__}"
@@ -183,7 +221,7 @@ class _Bus(Generic[U, H]):
         return _EventQueue(self, events)
 
 
-class MessageBus(_Bus[UnitOfWork, Result[Any, KernelError]]):
+class MessageBus(_Bus[UnitOfWork]):
     """Dispatches commands and the events their commits release (synchronous handlers).
 
     Create one per application and register handlers at start-up; ``handle`` builds a
@@ -208,7 +246,22 @@ class MessageBus(_Bus[UnitOfWork, Result[Any, KernelError]]):
         <Success: HI>
     """
 
-    def handle(self, command: Command) -> Result[Any, KernelError]:
+    def register(
+        self,
+        command_type: CommandClass[C, R, X],
+        handler: Callable[[C, UnitOfWork], Result[R, X]],
+    ) -> None:
+        """Make ``handler`` the one handler of ``command_type``.
+
+        The handler must return the command's ``Result[R, X]`` (see ``Command``); the type
+        checker refuses one that returns anything else, or takes another command.
+
+        Raises:
+            ValueError: If the command type has a handler already.
+        """
+        self._register(command_type, handler)
+
+    def handle(self, command: Command[R, X]) -> Result[R, X]:
         """Run the command's handler, then deliver the events its commits released.
 
         What the handler committed is delivered even when the handler raises afterwards
@@ -223,7 +276,7 @@ class MessageBus(_Bus[UnitOfWork, Result[Any, KernelError]]):
         handler = self._handler_of(command)
         unit_of_work = self.unit_of_work()
         try:
-            return handler(command, unit_of_work)
+            return cast("Result[R, X]", handler(command, unit_of_work))
         finally:
             self.publish(unit_of_work.collect_committed_events())
 
@@ -238,7 +291,7 @@ class MessageBus(_Bus[UnitOfWork, Result[Any, KernelError]]):
                 delivery.settle(outcome)
 
 
-class AsyncMessageBus(_Bus[AsyncUnitOfWork, Awaitable[Result[Any, KernelError]]]):
+class AsyncMessageBus(_Bus[AsyncUnitOfWork]):
     """The async flavour of ``MessageBus``: handlers are coroutines (``async with uow:``).
 
     Attributes:
@@ -246,7 +299,19 @@ class AsyncMessageBus(_Bus[AsyncUnitOfWork, Awaitable[Result[Any, KernelError]]]
         on_error: Called after an event handler's failure is logged (see ``MessageBus``).
     """
 
-    async def handle(self, command: Command) -> Result[Any, KernelError]:
+    def register(
+        self,
+        command_type: CommandClass[C, R, X],
+        handler: Callable[[C, AsyncUnitOfWork], Awaitable[Result[R, X]]],
+    ) -> None:
+        """Make the coroutine function ``handler`` the one handler of ``command_type``.
+
+        Raises:
+            ValueError: If the command type has a handler already.
+        """
+        self._register(command_type, handler)
+
+    async def handle(self, command: Command[R, X]) -> Result[R, X]:
         """Await the command's handler, then deliver the events as ``MessageBus.handle`` does.
 
         Raises:
@@ -255,7 +320,7 @@ class AsyncMessageBus(_Bus[AsyncUnitOfWork, Awaitable[Result[Any, KernelError]]]
         handler = self._handler_of(command)
         unit_of_work = self.unit_of_work()
         try:
-            return await handler(command, unit_of_work)
+            return cast("Result[R, X]", await handler(command, unit_of_work))
         finally:
             await self.publish(unit_of_work.collect_committed_events())
 
