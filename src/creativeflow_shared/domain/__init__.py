@@ -38,7 +38,14 @@ from creativeflow_shared.domain._event_registry import EventRegistry, Upcaster, 
 from creativeflow_shared.domain._identity import Identity
 from creativeflow_shared.domain._money import Money
 from creativeflow_shared.domain._percentage import Percentage
-from creativeflow_shared.domain._result import at, collect, collect_async, combine, validate
+from creativeflow_shared.domain._result import (
+    and_then,
+    at,
+    collect,
+    collect_async,
+    combine,
+    validate,
+)
 from creativeflow_shared.domain._sort_key import SortKey
 from creativeflow_shared.domain._specification import (
     And,
@@ -94,6 +101,7 @@ __all__ = [
     "UnknownEventTypeError",
     "Upcaster",
     "ValueObject",
+    "and_then",
     "at",
     "collect",
     "collect_async",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from pydantic import BaseModel, ValidationError
 from returns.result import Failure, Result, Success
@@ -10,9 +10,9 @@ from returns.result import Failure, Result, Success
 from creativeflow_shared.domain._errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable
 
-__all__ = ["at", "collect", "collect_async", "combine", "validate"]
+__all__ = ["and_then", "at", "collect", "collect_async", "combine", "validate"]
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -22,6 +22,8 @@ B = TypeVar("B")
 C = TypeVar("C")
 D = TypeVar("D")
 F = TypeVar("F")
+N = TypeVar("N")
+E2 = TypeVar("E2")
 
 
 def validate(model: type[M], data: object) -> Result[M, InvalidInputError]:
@@ -155,3 +157,30 @@ async def collect_async(awaitables: Iterable[Awaitable[Result[T, E]]]) -> Result
     import asyncio  # noqa: PLC0415 (deferred: asyncio alone would double the domain's import time)
 
     return collect(await asyncio.gather(*awaitables))
+
+
+def and_then(result: Result[T, E], function: Callable[[T], Result[N, E2]]) -> Result[N, E | E2]:
+    """Pass a success's value to ``function``; a failure passes through untouched.
+
+    ``Result.bind`` wants ``function`` to fail with ``result``'s own error type, so
+    ``repo.get(id_).bind(lambda job: job.cancel())`` is refused by the type checkers when
+    ``get`` fails with ``NotFoundError`` and ``cancel`` with ``BusinessRuleViolationError``.
+    ``and_then`` joins the two error types instead: the result fails with either.
+
+    Returns:
+        ``function``'s result for a ``Success``, or ``result`` itself for a ``Failure``.
+
+    Examples:
+        >>> from returns.result import Failure, Success
+        >>> def half(n: int) -> Result[int, str]:
+        ...     return Success(n // 2) if n % 2 == 0 else Failure("odd")
+        >>> and_then(Success(4), half)
+        <Success: 2>
+        >>> and_then(Success(3), half)
+        <Failure: odd>
+        >>> and_then(Failure(KeyError("k")), half)
+        <Failure: 'k'>
+    """
+    if isinstance(result, Success):
+        return function(result.unwrap())
+    return cast("Result[N, E | E2]", result)  # a Failure holds no value to retype

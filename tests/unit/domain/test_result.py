@@ -13,6 +13,8 @@ from creativeflow_shared.domain import (
     FieldError,
     InvalidInputError,
     NonEmptyStr,
+    NotFoundError,
+    and_then,
     at,
     collect,
     collect_async,
@@ -218,3 +220,29 @@ def test_collect_async_of_nothing_is_an_empty_list() -> None:
     empty: list[Awaitable[Result[int, str]]] = []
 
     assert asyncio.run(collect_async(empty)) == Success([])
+
+
+# -- and_then ---------------------------------------------------------------------------------
+
+
+def _halve(value: int) -> Result[int, NotFoundError]:
+    return Success(value // 2) if value % 2 == 0 else Failure(NotFoundError("Half", value))
+
+
+def test_and_then_passes_a_success_to_the_function_and_returns_its_result() -> None:
+    assert and_then(_ok(8), _halve) == Success(4)
+    failed = and_then(_ok(3), _halve).failure()
+    assert isinstance(failed, NotFoundError)
+    assert failed.identifier == "3"
+
+
+def test_and_then_returns_a_failure_untouched_without_calling_the_function() -> None:
+    called: list[int] = []
+
+    def spy(value: int) -> Result[int, NotFoundError]:
+        called.append(value)
+        return Success(value)
+
+    failure = _bad("age")
+    assert and_then(failure, spy) is failure
+    assert called == []
