@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         InMemoryUnitOfWork,
     )
     from creativeflow_shared.testing._repository_contract import RepositoryContract
+    from creativeflow_shared.testing._service_contract import ServiceRepositoryContract
     from creativeflow_shared.testing._strategies import (
         aware_datetimes,
         currencies,
@@ -91,6 +92,7 @@ else:
         "InMemoryRecordStore": "creativeflow_shared.testing._in_memory",
         "InMemoryUnitOfWork": "creativeflow_shared.testing._in_memory",
         "RepositoryContract": "creativeflow_shared.testing._repository_contract",
+        "ServiceRepositoryContract": "creativeflow_shared.testing._service_contract",
         "aware_datetimes": "creativeflow_shared.testing._strategies",
         "currencies": "creativeflow_shared.testing._strategies",
         "emails": "creativeflow_shared.testing._strategies",
@@ -152,6 +154,7 @@ __all__ = [
     "InMemoryUnitOfWork",
     "RepositoryContract",
     "RepositoryFacade",
+    "ServiceRepositoryContract",
     "SyncHarness",
     "UnitOfWorkContract",
     "UnitOfWorkFacade",

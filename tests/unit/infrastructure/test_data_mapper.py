@@ -155,6 +155,15 @@ class TenantLabelledCrateRow(Base):
     label: Mapped[str]
 
 
+class TenantKeyedCrateRow(Base):
+    __tablename__ = "dm_def_tenant_keyed_crates"
+
+    tenant_id: Mapped[str] = mapped_column(primary_key=True)
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    label: Mapped[str]
+
+
 class IndexLabelledCrateRow(Base):
     __tablename__ = "dm_def_index_labelled_crates"
     __table_args__ = (Index("ix_dm_def_index_labelled_crates_label", "label", unique=True),)
@@ -351,6 +360,31 @@ def test_a_column_unique_together_with_the_tenant_is_unique_within_each_tenant()
     (label,) = Crates.storage.projections
 
     assert (label.unique, label.per_tenant) == (True, True)
+
+
+def test_a_key_of_the_tenant_and_the_id_makes_ids_unique_per_tenant_and_tenants_not_unique() -> None:
+    class Crates(DataMapperRepository[Crate, CrateId, TenantKeyedCrateRow]):
+        columns: ClassVar[Mapping[str, Any]] = {
+            "id": TenantKeyedCrateRow.id,
+            "tenant_id": TenantKeyedCrateRow.tenant_id,
+        }
+
+        @override
+        def to_row(self, aggregate: Crate) -> TenantKeyedCrateRow:
+            return TenantKeyedCrateRow(
+                id=aggregate.id.value, tenant_id=aggregate.tenant_id, label=aggregate.label
+            )
+
+        @override
+        def to_domain(self, row: TenantKeyedCrateRow) -> Crate:
+            return Crate(id=CrateId(row.id), tenant_id=row.tenant_id, label=row.label)
+
+    identity, tenant = Crates.storage.projections
+
+    # Before, every key column was taken to be unique alone: the in-memory store refused a
+    # tenant's second aggregate, where SQL (keyed by both columns) kept it.
+    assert (identity.unique, identity.per_tenant) == (True, True)
+    assert (tenant.unique, tenant.per_tenant) == (False, False)
 
 
 def test_a_unique_index_of_one_column_makes_it_unique_across_tenants() -> None:

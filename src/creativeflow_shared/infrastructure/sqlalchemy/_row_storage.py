@@ -215,7 +215,8 @@ def _mapped_columns(
             resolved = resolved[name]
             nullable = nullable or resolved.optional
         _check_column_type(dotted, resolved.annotation, column)
-        alone = bool(column.unique or column.primary_key) or _unique_with(column)
+        # A key of several columns (the tenant and the id, say) makes none of them unique alone.
+        alone = bool(column.unique) or _unique_with(column)
         per_tenant = not alone and tenant is not None and _unique_with(column, tenant)
         projections.append(
             Projection(
@@ -291,9 +292,10 @@ def _python_type(column: Any) -> object:  # noqa: ANN401 (any column)
 
 
 def _unique_with(column: Column[Any], *others: Column[Any]) -> bool:
-    """Whether a unique constraint or index covers exactly ``column`` and ``others``."""
+    """Whether the primary key, a unique constraint or a unique index is exactly these columns."""
     wanted = {column, *others}
     table = column.table
-    keys = [set(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
+    keys = [set(table.primary_key.columns)]
+    keys += [set(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
     keys += [set(index.columns) for index in getattr(table, "indexes", ()) if index.unique]
     return wanted in keys
