@@ -38,6 +38,8 @@ if TYPE_CHECKING:
         ContractItemMapperRepository,
         ContractItemRow,
         ContractPartRow,
+        ContractRows,
+        contract_rows,
     )
     from creativeflow_shared.testing._event_strategies import events
     from creativeflow_shared.testing._facade import (
@@ -80,6 +82,8 @@ else:
         "ContractItemMapperRepository": "creativeflow_shared.testing._contract_rows",
         "ContractItemRow": "creativeflow_shared.testing._contract_rows",
         "ContractPartRow": "creativeflow_shared.testing._contract_rows",
+        "ContractRows": "creativeflow_shared.testing._contract_rows",
+        "contract_rows": "creativeflow_shared.testing._contract_rows",
         "events": "creativeflow_shared.testing._event_strategies",
         "RepositoryFacade": "creativeflow_shared.testing._facade",
         "UnitOfWorkFacade": "creativeflow_shared.testing._facade",
@@ -149,6 +153,7 @@ __all__ = [
     "ContractItemRow",
     "ContractPart",
     "ContractPartRow",
+    "ContractRows",
     "InMemoryDatabase",
     "InMemoryRecordStore",
     "InMemoryUnitOfWork",
@@ -160,6 +165,7 @@ __all__ = [
     "UnitOfWorkFacade",
     "UnitOfWorkHarness",
     "aware_datetimes",
+    "contract_rows",
     "currencies",
     "emails",
     "events",
