@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import TYPE_CHECKING, TypeVar
 
 import pytest
@@ -248,3 +249,17 @@ def test_a_borrowed_connection_is_used_and_left_open_with_the_uncommitted_rolled
         return committed, read.map(lambda b: b.id), open_after, pending, [b.id for b in found]
 
     assert _run(url, scenario) == (Success(None), Success(kept.id), True, False, [kept.id])
+
+
+def test_without_greenlet_the_unit_of_work_names_the_extras_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from creativeflow_shared.infrastructure.sqlalchemy import _unit_of_work  # noqa: PLC0415
+
+    monkeypatch.setitem(sys.modules, "greenlet", None)  # makes the import fail
+    _unit_of_work._require_greenlet.cache_clear()
+    try:
+        with pytest.raises(ImportError, match=r"creativeflow-shared-backend\[sqlite-async\]"):
+            AsyncSQLAlchemyUnitOfWork(create_async_engine("sqlite+aiosqlite://"), MetaData())
+    finally:
+        _unit_of_work._require_greenlet.cache_clear()

@@ -10,7 +10,11 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from creativeflow_shared.application.ports import StoredRecord
 from creativeflow_shared.domain import AlreadyExistsError, InvalidInputError, utc_now
 from creativeflow_shared.infrastructure.sqlalchemy._compiler import SpecificationCompiler
-from creativeflow_shared.infrastructure.sqlalchemy._errors import execute, name_the_key
+from creativeflow_shared.infrastructure.sqlalchemy._errors import (
+    execute,
+    name_the_key,
+    name_the_record,
+)
 from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
 
 if TYPE_CHECKING:
@@ -108,12 +112,13 @@ class SQLAlchemyDocumentStore:
             }
             for record in records
         ]
-        # One row names its id; for a batch the database does not say which row clashed.
+        # One row names its id; which row of a batch clashed, PostgreSQL says (SQLite not).
         clash = records[0].id if len(records) == 1 else f"one of {len(records)} new"
         try:
             self._execute(self._statements.insert, rows, clash)
         except AlreadyExistsError as error:
-            return Failure(name_the_key(error, self._statements.unique_keys, "tenant_id"))
+            named = name_the_key(error, self._statements.unique_keys, "tenant_id")
+            return Failure(name_the_record(named, [(row["id"], row.get) for row in rows]))
         except InvalidInputError as error:
             return Failure(error)
         return Success(None)

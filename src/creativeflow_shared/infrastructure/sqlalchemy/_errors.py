@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from uuid import UUID
 
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
@@ -28,7 +29,7 @@ _DATA_EXCEPTION_CLASS = "22"
 _TRANSIENT_PREFIXES = ("SQLITE_BUSY", "SQLITE_LOCKED")  # and their extended codes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from sqlalchemy import Connection
     from sqlalchemy.engine import CursorResult
@@ -129,6 +130,60 @@ def name_the_key(
     return named
 
 
+def name_the_record(
+    error: AlreadyExistsError, candidates: Iterable[tuple[object, Callable[[str], object]]]
+) -> AlreadyExistsError:
+    """Return ``error`` naming which new record of a batch clashed, where the database says it.
+
+    PostgreSQL quotes the clashing key's values (``Key (tenant_id, sku)=(t-1, abc) already
+    exists.``); each candidate (its id, and a function from a column name to the value it
+    inserts) is rendered as PostgreSQL renders it and compared with the quote, and the one
+    that matches names the error. The values are compared, never copied into the error. SQLite
+    does not quote them, a value PostgreSQL renders otherwise (a timestamp, JSON) is not
+    compared, and then the error still speaks of the batch.
+    """
+    cause = error.__cause__
+    quoted = _clashing_values(cause) if isinstance(cause, DBAPIError) else None
+    if quoted is None:
+        return error
+    columns, values = quoted
+    matches = [
+        identifier
+        for identifier, value_of in candidates
+        if _rendered([value_of(column) for column in columns]) == values
+    ]
+    if len(matches) != 1:
+        return error
+    named = AlreadyExistsError(
+        error.resource, matches[0], key=error.key, per_tenant=error.per_tenant
+    )
+    named.__cause__ = cause
+    return named
+
+
+def _clashing_values(error: DBAPIError) -> tuple[list[str], str] | None:
+    """Return the columns and the quoted values of the key PostgreSQL says clashed."""
+    detail = getattr(getattr(error.orig, "diag", None), "message_detail", None)
+    found = _POSTGRESQL_VALUES.fullmatch(detail) if isinstance(detail, str) else None
+    if found is None:
+        return None
+    columns = [column.strip().strip('"') for column in found["columns"].split(",")]
+    return columns, found["values"]
+
+
+def _rendered(values: list[object]) -> str | None:
+    """The values as PostgreSQL quotes a key of them, or ``None`` if one renders otherwise."""
+    texts: list[str] = []
+    for value in values:
+        if isinstance(value, bool):
+            texts.append("t" if value else "f")
+        elif isinstance(value, str | int | UUID):
+            texts.append(str(value))
+        else:
+            return None
+    return ", ".join(texts)
+
+
 def _clashing_columns(error: DBAPIError) -> frozenset[str] | None:
     """Return the columns of the unique key a driver error names (PostgreSQL, SQLite)."""
     original = error.orig
@@ -146,6 +201,8 @@ def _clashing_columns(error: DBAPIError) -> frozenset[str] | None:
 #: "Key (tenant_id, sku)=(...) already exists." (the values are not read: they may be secret).
 _POSTGRESQL_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
 _SQLITE_UNIQUE = "UNIQUE constraint failed: "
+#: The whole detail, to compare the values with a batch's (see ``name_the_record``).
+_POSTGRESQL_VALUES = re.compile(r"Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) already exists\.")
 
 
 def _code_of(error: DBAPIError) -> str | None:

@@ -23,6 +23,7 @@ from creativeflow_shared.infrastructure.sqlalchemy._compiler import (
 from creativeflow_shared.infrastructure.sqlalchemy._errors import (
     execute,
     name_the_key,
+    name_the_record,
     translated,
 )
 from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
     from creativeflow_shared.infrastructure.sqlalchemy._row_storage import ChildRows, RowStorage
 
 __all__ = ["SQLAlchemyRowStore"]
+
+#: What a row holds for a column not of its table: no value renders as it.
+_NOT_A_ROOT_COLUMN = object()
 
 
 class _RowStatements:
@@ -152,7 +156,12 @@ class SQLAlchemyRowStore:
                 # Still in this session (removed, or never committed): a duplicate for sure.
                 return Failure(AlreadyExistsError(self._storage.resource_name, record.id))
         session.add_all([record.data for record in records])
-        return self._flush(clash)
+        flushed = self._flush(clash)
+        error = flushed.failure() if isinstance(flushed, Failure) else None
+        if isinstance(error, AlreadyExistsError) and len(records) > 1:
+            candidates = [(record.id, self._column_values(record.data)) for record in records]
+            return Failure(name_the_record(error, candidates))
+        return flushed
 
     def update(self, record: StoredRecord, expected_version: int) -> Result[bool, WriteError]:
         """Write the new root row and children if the stored version is ``expected_version``."""
@@ -233,6 +242,19 @@ class SQLAlchemyRowStore:
         except InvalidInputError as error:
             return Failure(error)
         return Success(None)
+
+    def _column_values(self, row: object) -> Callable[[str], object]:
+        """Return a function from a root-table column name to the value ``row`` holds there."""
+        mapper = self._storage.mapper
+        columns = mapper.local_table.c
+
+        def value(name: str) -> object:
+            column = columns.get(name)
+            if column is None:
+                return _NOT_A_ROOT_COLUMN  # a child table's key: no root row is named by it
+            return getattr(row, mapper.get_property_by_column(column).key)
+
+        return value
 
     def _record(self, row: Any) -> StoredRecord:  # noqa: ANN401 (the service's row class)
         statements = self._statements

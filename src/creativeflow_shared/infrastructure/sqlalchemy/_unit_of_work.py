@@ -9,6 +9,8 @@ connection's transaction.
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import import_module
 from typing import TYPE_CHECKING, TypeVar
 
 from returns.result import Failure, Result, Success
@@ -201,7 +203,13 @@ class AsyncSQLAlchemyUnitOfWork(AsyncUnitOfWork):
     """
 
     def __init__(self, bind: AsyncEngine | AsyncConnection, metadata: MetaData) -> None:
-        """Work with ``bind`` (an engine, or a connection to use) and ``metadata``'s tables."""
+        """Work with ``bind`` (an engine, or a connection to use) and ``metadata``'s tables.
+
+        Raises:
+            ImportError: If ``greenlet`` (which SQLAlchemy's asyncio support runs on) is not
+                installed; the message names the extras that install it.
+        """
+        _require_greenlet()
         super().__init__()
         self._bind = bind
         self._metadata = metadata
@@ -226,3 +234,17 @@ class AsyncSQLAlchemyUnitOfWork(AsyncUnitOfWork):
         connection, self._async_connection = self._async_connection, None
         if connection is not None and connection is not self._bind:
             await connection.close()
+
+
+@cache
+def _require_greenlet() -> None:
+    """Raise an ``ImportError`` naming the extras if SQLAlchemy's asyncio cannot run."""
+    try:
+        import_module("greenlet")
+    except ImportError as error:
+        msg = (
+            "AsyncSQLAlchemyUnitOfWork needs greenlet (SQLAlchemy's asyncio support): "
+            "pip install 'creativeflow-shared-backend[sqlite-async]' for aiosqlite, or "
+            "'creativeflow-shared-backend[postgresql]' for psycopg"
+        )
+        raise ImportError(msg, name="greenlet") from error
