@@ -9,6 +9,7 @@ changes nothing stored.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -175,6 +176,7 @@ def metadata() -> MetaData:
     tables = _Rows.metadata
     if "service_contract_notifications" not in tables.tables:
         document_table(tables, NotificationRepository, name="service_contract_notifications")
+        document_table(tables, PresetRepository, name="service_contract_presets")
         outbox_table(tables, name="service_contract_outbox")
     return tables
 
@@ -182,9 +184,13 @@ def metadata() -> MetaData:
 _TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40)
 
 
+_TENANTS = itertools.cycle(["tenant-a", "tenant-b"])
+
+
 def _new_notification() -> Notification:
+    # Two tenants in turn: the cases must hold when consecutive aggregates belong to others.
     address = f"{uuid.uuid4().hex}@example.com"
-    return Notification.queue("tenant-a", address, "Your render is ready", Money.of(1, "EUR"))
+    return Notification.queue(next(_TENANTS), address, "Your render is ready", Money.of(1, "EUR"))
 
 
 def _new_playlist() -> Playlist:
@@ -248,6 +254,42 @@ class TestPlaylistRepository(ServiceRepositoryContract):
             name=_TEXT,
             tracks=st.lists(tracks, max_size=4).map(tuple),
         )
+
+
+# -- an aggregate no tenant owns, with the suite's default strategy ------------------------------
+class PresetId(Identity):
+    pass
+
+
+class Preset(AggregateRoot[PresetId]):
+    name: str
+    steps: int
+
+
+class PresetRepository(DocumentRepository[Preset, PresetId]):
+    projections = (project("name", unique=True),)
+
+
+def _new_preset() -> Preset:
+    return Preset(id=PresetId.new(), name=f"preset-{uuid.uuid4().hex}", steps=30)
+
+
+def _more_steps(preset: Preset) -> None:
+    preset.steps += 10
+
+
+class TestPresetRepository(ServiceRepositoryContract):
+    @pytest.fixture
+    def repository_class(self) -> type[PresetRepository]:
+        return PresetRepository
+
+    @pytest.fixture
+    def new_aggregate(self) -> Callable[[], Preset]:
+        return _new_preset
+
+    @pytest.fixture
+    def change(self) -> Callable[[Preset], None]:
+        return _more_steps
 
 
 # -- the suite fails what it should -----------------------------------------------------------

@@ -89,14 +89,18 @@ def _is_declared_type(declared: object, primitive: type | None, id_: object) -> 
         return False  # True is an int in Python, not an id a database compares as one
     if isinstance(declared, type):
         return isinstance(id_, declared)
-    # An annotation that is no class (``Annotated[...]``, say): judged by its primitive.
+    # An annotation that is no class (a ``NewType``, a union): text is read as it, other
+    # values are judged by the type they compare as, where there is one.
+    if isinstance(id_, str):
+        return False
     return primitive is None or isinstance(comparable(id_), primitive)
 
 
 def _id_adapter(storage: Storage) -> TypeAdapter[Any]:
     adapter = storage.info.get(_ID_ADAPTER)
     if adapter is None:
-        declared: Any = storage.aggregate_class.model_fields["id"].annotation
+        # With the field's constraints (``Field(ge=0)``, say): they hold for text too.
+        declared: Any = storage.aggregate_class.model_fields["id"].rebuild_annotation()
         adapter = storage.info[_ID_ADAPTER] = TypeAdapter[Any](declared)
     return cast("TypeAdapter[Any]", adapter)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import inspect
 import types
-from typing import Annotated, Union, cast, get_args, get_origin
+from typing import Annotated, NewType, Union, cast, get_args, get_origin
 
 from pydantic import RootModel
 
@@ -79,6 +79,8 @@ def comparable_type(annotation: object) -> type | None:
         (True, True)
     """
     kind, _ = unwrap_annotation(annotation)
+    while isinstance(kind, NewType):  # ``OrderNumber = NewType("OrderNumber", int)``: an int
+        kind = kind.__supertype__
     if not inspect.isclass(kind):
         return None
     if issubclass(kind, RootModel):

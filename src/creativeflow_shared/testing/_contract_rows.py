@@ -262,18 +262,26 @@ def contract_rows(prefix: str) -> ContractRows:
         raise ValueError(msg)
 
     class Rows(DeclarativeBase):
+        """The declarative base of these rows, on a ``MetaData`` of their own."""
+
         metadata = MetaData()
 
     class PartRow(_PartColumns, Rows):
+        """A ``ContractPartRow`` in the prefixed part-row table."""
+
         _prefix = prefix
 
     class ItemRow(_ItemColumns, Rows):
+        """A ``ContractItemRow`` in the prefixed item-row table."""
+
         _prefix = prefix
         part_row = PartRow
 
     outbox_table(Rows.metadata, name=f"{prefix}row_outbox")
 
     class Repository(ContractItemMapperRepository):
+        """``ContractItemMapperRepository`` over the prefixed rows."""
+
         row_class = ItemRow
         columns: ClassVar[Mapping[str, Any]] = _columns(ItemRow)
 

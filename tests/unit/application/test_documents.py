@@ -10,10 +10,10 @@ import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, NewType, TypeVar, cast
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from returns.result import Failure, Success
 
 from creativeflow_shared.application import (
@@ -939,3 +939,45 @@ def test_an_int_id_is_read_from_its_text_and_a_bool_is_no_id() -> None:
         (("id",), "id_type"),
     ]
     assert beyond.failure().identifier == str(2**64)
+
+
+class Ticketed(AggregateRoot[Annotated[int, Field(ge=0)]]):
+    hits: int = 0
+
+
+class TicketedRepository(DocumentRepository[Ticketed, Annotated[int, Field(ge=0)]]):
+    pass
+
+
+def test_an_id_read_from_text_keeps_the_id_fields_constraints() -> None:
+    with InMemoryUnitOfWork() as uow:
+        tickets = uow.repository(TicketedRepository)
+        tickets.add(Ticketed(id=7))
+        answers = [tickets.get("7"), tickets.get("-1")]
+        uow.rollback()
+
+    assert answers[0].unwrap().id == 7
+    assert answers[1].failure().code == "invalid_input"
+
+
+OrderNumber = NewType("OrderNumber", int)
+
+
+class Order(AggregateRoot[OrderNumber]):
+    lines: int = 0
+
+
+class OrderRepository(DocumentRepository[Order, OrderNumber]):
+    pass
+
+
+def test_an_id_annotation_that_is_no_class_is_judged_by_its_primitive_type() -> None:
+    with InMemoryUnitOfWork() as uow:
+        orders = uow.repository(OrderRepository)
+        orders.add(Order(id=OrderNumber(7)))
+        loose = cast("Any", orders)
+        answers = [orders.get(OrderNumber(7)), orders.get("7"), loose.get(7.5), loose.get(True)]
+        uow.rollback()
+
+    assert [a.unwrap().id for a in answers[:2]] == [7, 7]
+    assert [a.failure().code for a in answers[2:]] == ["invalid_input", "invalid_input"]

@@ -393,3 +393,9 @@ def test_an_async_event_handler_returning_a_failure_is_reported() -> None:
     asyncio.run(bus.publish([Noted(text="a")]))
 
     assert reported == ["no"]
+
+
+def test_handled_as_returns_the_outcome_it_is_given() -> None:
+    outcome: Result[NoteId, KernelError] = Success(NoteId.new())
+
+    assert WriteNote.handled_as(outcome) is outcome

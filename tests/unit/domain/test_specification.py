@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NewType, Optional
 
 import pytest
 from pydantic import BaseModel, RootModel, StringConstraints
@@ -660,6 +660,8 @@ class _Point(BaseModel):
         pytest.param("text", None, id="not a type"),
         pytest.param(_Point, _Point, id="a model: itself"),
         pytest.param(bool, bool, id="a plain type: itself"),
+        pytest.param(NewType("_Number", int), int, id="a NewType: its supertype"),
+        pytest.param(NewType("_Nested", NewType("_Inner", str)), str, id="a NewType of one"),
     ],
 )
 def test_the_type_an_annotation_is_compared_as(annotation: object, expected: object) -> None:

@@ -362,7 +362,7 @@ def test_a_column_unique_together_with_the_tenant_is_unique_within_each_tenant()
     assert (label.unique, label.per_tenant) == (True, True)
 
 
-def test_a_key_of_the_tenant_and_the_id_makes_ids_unique_per_tenant_and_tenants_not_unique() -> None:
+def test_a_key_of_tenant_and_id_makes_ids_unique_per_tenant_and_tenants_not_unique() -> None:
     class Crates(DataMapperRepository[Crate, CrateId, TenantKeyedCrateRow]):
         columns: ClassVar[Mapping[str, Any]] = {
             "id": TenantKeyedCrateRow.id,

@@ -297,6 +297,20 @@ def test_a_document_the_database_refuses_is_invalid_input(postgres: Engine) -> N
     assert error.field_errors[0].message == "Device holds a value the database cannot keep"
 
 
+def test_a_change_the_database_refuses_is_invalid_input(postgres: Engine) -> None:
+    document = _document("plain")
+    with postgres.begin() as connection:
+        connection.execute(insert(_OWNERS), [{"id": 1}])
+    _inserted(postgres, document)
+
+    with postgres.connect() as connection:
+        actual = _store(connection).update(_changed(document, serial="nul\x00"), 1)
+
+    error = actual.failure() if isinstance(actual, Failure) else None
+    assert isinstance(error, InvalidInputError)
+    assert error.field_errors[0].message == "Device holds a value the database cannot keep"
+
+
 def test_a_clash_in_a_batch_names_the_clashing_document_where_the_database_says_it(
     engine: Engine,
 ) -> None:

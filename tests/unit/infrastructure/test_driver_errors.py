@@ -5,6 +5,7 @@ Each mapping is proven with the error the driver itself raises, on SQLite and on
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
@@ -32,7 +33,7 @@ from creativeflow_shared.domain import (
     UnavailableError,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import ReferenceViolationError, translate_error
-from creativeflow_shared.infrastructure.sqlalchemy._errors import name_the_key
+from creativeflow_shared.infrastructure.sqlalchemy._errors import name_the_key, name_the_record
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -283,3 +284,70 @@ def test_a_clash_the_database_does_not_name_keeps_its_error() -> None:
     named = name_the_key(error, {frozenset({"serial"}): serial}, "tenant_id")
 
     assert named is error
+
+
+class _Diagnostics:
+    def __init__(self, detail: str | None) -> None:
+        self.message_detail = detail
+
+
+class QuotingDriverError(Exception):
+    """A unique violation as psycopg reports it, with the detail that quotes the key."""
+
+    sqlstate = "23505"
+
+    def __init__(self, detail: str | None) -> None:
+        super().__init__("duplicate key value violates unique constraint")
+        self.diag = _Diagnostics(detail)
+
+
+def _batch_clash(detail: str | None) -> AlreadyExistsError:
+    error = AlreadyExistsError("Device", "one of 3 new", key="serial", per_tenant=True)
+    error.__cause__ = DBAPIError("INSERT", {}, QuotingDriverError(detail))
+    return error
+
+
+_BATCH: list[tuple[object, dict[str, object]]] = [
+    ("d-1", {"tenant_id": "t-1", "serial": "a, b", "enabled": True, "level": 3}),
+    ("d-2", {"tenant_id": "t-1", "serial": "c", "enabled": False, "level": 3}),
+    ("d-3", {"tenant_id": "t-1", "serial": "c", "enabled": True, "price": Decimal("1.50")}),
+]
+
+
+@pytest.mark.parametrize(
+    ("detail", "named"),
+    [
+        pytest.param("Key (tenant_id, serial)=(t-1, a, b) already exists.", "d-1", id="text"),
+        pytest.param('Key ("serial", enabled)=(c, f) already exists.', "d-2", id="bool false"),
+        pytest.param("Key (serial, enabled)=(c, t) already exists.", "d-3", id="bool true"),
+        pytest.param("Key (level, enabled)=(3, t) already exists.", "d-1", id="int"),
+    ],
+)
+def test_a_batch_clash_names_the_record_whose_values_postgresql_quotes(
+    detail: str, named: str
+) -> None:
+    error = _batch_clash(detail)
+
+    found = name_the_record(error, [(id_, values.get) for id_, values in _BATCH])
+
+    assert (found.identifier, found.key, found.per_tenant) == (named, "serial", True)
+    assert found.__cause__ is error.__cause__
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        pytest.param("Key (serial)=(c) already exists.", id="two records hold it"),
+        pytest.param("Key (serial)=(z) already exists.", id="no record holds it"),
+        pytest.param("Key (price)=(1.50) already exists.", id="a value rendered otherwise"),
+        pytest.param("Key (parent_id, position)=(x, 0) already exists.", id="a child's key"),
+        pytest.param("something else entirely", id="no quote"),
+        pytest.param(None, id="no detail"),
+    ],
+)
+def test_a_batch_clash_no_single_record_matches_keeps_speaking_of_the_batch(
+    detail: str | None,
+) -> None:
+    error = _batch_clash(detail)
+
+    assert name_the_record(error, [(id_, values.get) for id_, values in _BATCH]) is error

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from returns.result import Failure, Result, Success
-from sqlalchemy import bindparam, false, func, inspect, select, update
+from sqlalchemy import Column, bindparam, false, func, inspect, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -39,9 +39,6 @@ if TYPE_CHECKING:
     from creativeflow_shared.infrastructure.sqlalchemy._row_storage import ChildRows, RowStorage
 
 __all__ = ["SQLAlchemyRowStore"]
-
-#: What a row holds for a column not of its table: no value renders as it.
-_NOT_A_ROOT_COLUMN = object()
 
 
 class _RowStatements:
@@ -244,17 +241,18 @@ class SQLAlchemyRowStore:
         return Success(None)
 
     def _column_values(self, row: object) -> Callable[[str], object]:
-        """Return a function from a root-table column name to the value ``row`` holds there."""
+        """Return a function from a root-table column name to the value ``row`` holds there.
+
+        A column of another table (a child's key) gives ``None``, which names no row.
+        """
         mapper = self._storage.mapper
-        columns = mapper.local_table.c
-
-        def value(name: str) -> object:
-            column = columns.get(name)
-            if column is None:
-                return _NOT_A_ROOT_COLUMN  # a child table's key: no root row is named by it
-            return getattr(row, mapper.get_property_by_column(column).key)
-
-        return value
+        values = {
+            column.name: getattr(row, attribute.key)
+            for attribute in mapper.column_attrs
+            for column in attribute.columns
+            if isinstance(column, Column) and column.table is mapper.local_table
+        }
+        return values.get
 
     def _record(self, row: Any) -> StoredRecord:  # noqa: ANN401 (the service's row class)
         statements = self._statements
