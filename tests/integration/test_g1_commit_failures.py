@@ -102,18 +102,30 @@ def prepared(postgres_engine: Engine) -> Iterator[Engine]:
 
 
 class _Faults:
-    """Arms one fault at a time; the lost connection is injected from the ``commit`` event."""
+    """Arms one fault at a time; the lost connection is injected just before COMMIT is sent.
+
+    COMMIT goes out as a statement in a unit of work's pipeline (ADR 0025) or as the
+    driver's commit; whichever comes first terminates the backend, once.
+    """
 
     def __init__(self, engine: Engine, watched: Engine) -> None:
         self._admin = create_engine(engine.url, isolation_level="AUTOCOMMIT")
         self._watched = watched
         self._terminate = False
         event.listen(watched, "commit", self._before_commit)
+        event.listen(watched, "before_cursor_execute", self._before_statement)
+
+    def _before_statement(
+        self, connection: Connection, _cursor: object, statement: str, *_: object
+    ) -> None:
+        if statement == "COMMIT":
+            self._before_commit(connection)
 
     def _before_commit(self, connection: Connection) -> None:
         if self._terminate:
             self._terminate = False
-            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            # From the driver's connection info: a query here would join the pipeline.
+            pid = connection.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
             with self._admin.connect() as admin:
                 admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
@@ -132,6 +144,7 @@ class _Faults:
     def close(self) -> None:
         self.disarm()
         event.remove(self._watched, "commit", self._before_commit)
+        event.remove(self._watched, "before_cursor_execute", self._before_statement)
         self._admin.dispose()
 
 

@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from creativeflow_shared.application._context import RequestContext, current_context
-from creativeflow_shared.domain import EventRegistry, event_registry
+from creativeflow_shared.application._storable import storable, unstorable_fields
+from creativeflow_shared.domain import (
+    AlreadyExistsError,
+    EventRegistry,
+    FieldError,
+    InvalidInputError,
+    event_registry,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -14,7 +21,7 @@ if TYPE_CHECKING:
 
     from creativeflow_shared.domain import DomainEvent
 
-__all__ = ["OUTBOX_NAME_MAX_LENGTH", "OutboxMessage"]
+__all__ = ["OUTBOX_NAME_MAX_LENGTH", "OutboxMessage", "refuse_messages"]
 
 #: The longest aggregate type, aggregate id and event type an outbox row keeps.
 OUTBOX_NAME_MAX_LENGTH = 255
@@ -78,3 +85,33 @@ class OutboxMessage:
             headers={key: value for key, value in headers.items() if value is not None},
             occurred_at=event.occurred_at,
         )
+
+
+def refuse_messages(
+    messages: list[OutboxMessage],
+) -> InvalidInputError | AlreadyExistsError | None:
+    """Refuse outbox messages that not every store keeps, or that repeat an event.
+
+    Every store answers alike: an event recorded twice in one commit is already there;
+    a payload no store keeps, or a name longer than an outbox row holds, is invalid. (The
+    headers come from the request context, which refuses what no store keeps.)
+    """
+    seen: set[object] = set()
+    for message in messages:
+        if message.id in seen:
+            return AlreadyExistsError("outbox message", message.id)
+        seen.add(message.id)
+    problems: list[FieldError] = []
+    for index, message in enumerate(messages):
+        if not storable(message.payload):
+            problems += unstorable_fields(message.payload, "events", index, "payload")
+        names = (message.aggregate_type, message.aggregate_id, message.event_type)
+        if max(map(len, names)) > OUTBOX_NAME_MAX_LENGTH:
+            msg = (
+                "Aggregate types, aggregate ids and event types hold "
+                f"{OUTBOX_NAME_MAX_LENGTH} characters at most"
+            )
+            problems.append(FieldError(("events", index), msg, "string_too_long"))
+    if problems:
+        return InvalidInputError(problems, "An event holds values no store keeps")
+    return None

@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar, cast
 from returns.result import Failure, Result, Success
 
 from creativeflow_shared.application._context import current_context
-from creativeflow_shared.application._outbox import OUTBOX_NAME_MAX_LENGTH, OutboxMessage
+from creativeflow_shared.application._outbox import OutboxMessage, refuse_messages
 from creativeflow_shared.application._repository import Repository
-from creativeflow_shared.application._storable import storable, unstorable_fields
 from creativeflow_shared.application._tracking import State, TrackedAggregate, Tracker
 from creativeflow_shared.domain import (
     AlreadyExistsError,
     ConcurrencyConflictError,
-    FieldError,
     InvalidInputError,
     NotFoundError,
 )
@@ -86,6 +84,21 @@ class UnitOfWork(ABC):
     @abstractmethod
     def _end(self) -> None:
         """Release the transaction's resources, discarding anything not committed."""
+
+    def _start_writes(self) -> None:
+        """Begin the writes of a commit (only when there is something to write).
+
+        A backend may send them unchecked, without waiting for each answer, until
+        ``_commit_transaction``.
+        """
+        return  # the in-memory store and SQLite need nothing
+
+    def _replay_checked(self) -> bool:
+        """After a failed attempt, roll an unchecked one back and answer ``True`` to replay it.
+
+        The replay writes statement by statement, so the outcome and error are a checked one's.
+        """
+        return False
 
     # -- the public protocol ---------------------------------------------------------------
     def __enter__(self) -> Self:
@@ -174,8 +187,7 @@ class UnitOfWork(ABC):
         versions = [(entry.aggregate, entry.aggregate.version) for entry in self._tracker.entries()]
         self._last_commit_failed = True
         try:
-            written = self._write_changes()
-            committed = written if isinstance(written, Failure) else self._commit_transaction()
+            written, committed = self._attempt(versions)
         except BaseException:
             self._undo(versions)
             raise
@@ -231,6 +243,27 @@ class UnitOfWork(ABC):
             raise RuntimeError(msg)
         return self._stores
 
+    def _attempt(
+        self, versions: list[tuple[AggregateRoot[Any], int]]
+    ) -> tuple[Result[_Released, CommitError], Result[None, CommitError]]:
+        """Write the changes and commit them; replay them checked if the backend asks to."""
+        try:
+            written, committed = self._write_and_commit()
+        except Exception:
+            if not self._replay_checked():
+                raise
+        else:
+            if isinstance(committed, Success) or not self._replay_checked():
+                return written, committed
+        self._restore(versions)  # the unchecked attempt was rolled back: now checked
+        return self._write_and_commit()
+
+    def _write_and_commit(self) -> tuple[Result[_Released, CommitError], Result[None, CommitError]]:
+        written = self._write_changes()
+        if isinstance(written, Failure):
+            return written, Failure(written.failure())
+        return written, self._commit_transaction()
+
     def _undo(self, versions: list[tuple[AggregateRoot[Any], int]]) -> None:
         """Leave everything as before a commit that did not succeed.
 
@@ -238,13 +271,19 @@ class UnitOfWork(ABC):
         the transaction is rolled back so that the unit of work can be used again. A rollback
         that fails too is not what the caller needs to see: the commit's own outcome is.
         """
-        for aggregate, version in versions:
-            vars(aggregate)["version"] = version
+        self._restore(versions)
         with contextlib.suppress(Exception):
             self._rollback_transaction()
 
+    @staticmethod
+    def _restore(versions: list[tuple[AggregateRoot[Any], int]]) -> None:
+        for aggregate, version in versions:
+            vars(aggregate)["version"] = version
+
     def _write_changes(self) -> Result[_Released, CommitError]:
         changed = self._changed_entries()
+        if changed or self._free_events:
+            self._start_writes()
         written = self._write_rows(changed)
         if isinstance(written, Failure):
             return written
@@ -309,7 +348,7 @@ class UnitOfWork(ABC):
             released.events += events
         messages += (OutboxMessage.from_event(e, context=context) for e in free)
         released.events += free
-        refused = _refuse_messages(messages)
+        refused = refuse_messages(messages)
         if refused is not None:
             return Failure(refused)
         try:
@@ -317,36 +356,6 @@ class UnitOfWork(ABC):
         except AlreadyExistsError as error:  # an event committed before, in another commit
             return Failure(error)
         return Success(released)
-
-
-def _refuse_messages(
-    messages: list[OutboxMessage],
-) -> InvalidInputError | AlreadyExistsError | None:
-    """Refuse outbox messages that not every store keeps, or that repeat an event.
-
-    Every store answers alike: an event recorded twice in one commit is already there;
-    a payload no store keeps, or a name longer than an outbox row holds, is invalid. (The
-    headers come from the request context, which refuses what no store keeps.)
-    """
-    seen: set[object] = set()
-    for message in messages:
-        if message.id in seen:
-            return AlreadyExistsError("outbox message", message.id)
-        seen.add(message.id)
-    problems: list[FieldError] = []
-    for index, message in enumerate(messages):
-        if not storable(message.payload):
-            problems += unstorable_fields(message.payload, "events", index, "payload")
-        names = (message.aggregate_type, message.aggregate_id, message.event_type)
-        if max(map(len, names)) > OUTBOX_NAME_MAX_LENGTH:
-            msg = (
-                "Aggregate types, aggregate ids and event types hold "
-                f"{OUTBOX_NAME_MAX_LENGTH} characters at most"
-            )
-            problems.append(FieldError(("events", index), msg, "string_too_long"))
-    if problems:
-        return InvalidInputError(problems, "An event holds values no store keeps")
-    return None
 
 
 @dataclass(slots=True)

@@ -27,9 +27,10 @@ from creativeflow_shared.infrastructure.sqlalchemy import (
     document_table,
     outbox_table,
 )
+from creativeflow_shared.infrastructure.sqlalchemy._transactions import Transactions
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from sqlalchemy import Engine
 
@@ -411,18 +412,24 @@ def test_a_deferred_unique_violation_at_commit_is_a_failure_caused_by_the_driver
     assert released == ()
 
 
+def _fail_at_commit(monkeypatch: pytest.MonkeyPatch, commit: Callable[[object], None]) -> None:
+    """Make whatever sends COMMIT raise (on PostgreSQL the unit of work sends it, ADR 0025)."""
+    monkeypatch.setattr(Connection, "commit", commit)
+    monkeypatch.setattr(Transactions, "commit", commit)
+
+
 def test_a_busy_database_at_commit_raises_unavailable_from_the_driver_error(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A driver error of SQLite's kind, raised where the real one would be: by the COMMIT.
     busy = OperationalError("COMMIT", None, DriverError("SQLITE_BUSY"))
 
-    def commit(_: Connection) -> None:
+    def commit(_: object) -> None:
         raise busy
 
     with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
         uow.repository(MeterRepository).add(_meter("m-1"))
-        monkeypatch.setattr(Connection, "commit", commit)
+        _fail_at_commit(monkeypatch, commit)
         with pytest.raises(UnavailableError) as caught:
             uow.commit()
         monkeypatch.undo()
@@ -437,12 +444,12 @@ def test_an_untranslated_driver_error_at_commit_is_raised_as_it_is(
 ) -> None:
     failure = OperationalError("COMMIT", None, DriverError("SQLITE_IOERR"))
 
-    def commit(_: Connection) -> None:
+    def commit(_: object) -> None:
         raise failure
 
     with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
         uow.repository(MeterRepository).add(_meter("m-1"))
-        monkeypatch.setattr(Connection, "commit", commit)
+        _fail_at_commit(monkeypatch, commit)
         with pytest.raises(OperationalError) as caught:
             uow.commit()
         monkeypatch.undo()

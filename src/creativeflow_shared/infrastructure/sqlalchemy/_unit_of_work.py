@@ -27,6 +27,7 @@ from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlche
 from creativeflow_shared.infrastructure.sqlalchemy._row_storage import RowStorage
 from creativeflow_shared.infrastructure.sqlalchemy._row_store import SQLAlchemyRowStore
 from creativeflow_shared.infrastructure.sqlalchemy._tables import outbox_of, table_of
+from creativeflow_shared.infrastructure.sqlalchemy._transactions import Transactions
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -54,18 +55,24 @@ class _ConnectionStores:
     repositories get an ORM ``Session`` joined to the same transaction, made on first use.
     """
 
-    __slots__ = ("_connection", "_metadata", "_session")
+    __slots__ = ("_metadata", "_session", "connection", "rows_used", "transactions")
 
-    def __init__(self, connection: Connection, metadata: MetaData) -> None:
-        self._connection = connection
+    def __init__(
+        self, connection: Connection, metadata: MetaData, transactions: Transactions
+    ) -> None:
+        self.connection = connection
         self._metadata = metadata
         self._session: Session | None = None
+        self.transactions = transactions
+        #: Whether a data-mapper repository is in use (its ORM writes are checked ones).
+        self.rows_used = False
 
     def store(self, storage: Storage, codec: RecordCodec) -> RecordStore:  # noqa: ARG002 (SQL stores compare in SQL)
         table = table_of(self._metadata, storage)
         if table is not None:  # the common case first: one dict lookup per repository
-            return SQLAlchemyDocumentStore(self._connection, table, storage)
+            return SQLAlchemyDocumentStore(self.connection, table, storage, self.transactions)
         if isinstance(storage, RowStorage):
+            self.rows_used = True
             return SQLAlchemyRowStore(self.session, storage)
         name = storage.repository_name
         msg = (
@@ -75,15 +82,15 @@ class _ConnectionStores:
         raise LookupError(msg)
 
     def outbox_store(self) -> OutboxStore:
-        return SQLAlchemyOutboxStore(self._connection, outbox_of(self._metadata))
+        return SQLAlchemyOutboxStore(self.connection, outbox_of(self._metadata))
 
     def session(self) -> Session:
         """Return the session of this transaction, joining it on first use."""
         if self._session is None:
-            if not self._connection.in_transaction():
-                self._connection.begin()
+            if not self.connection.in_transaction():
+                self.connection.begin()
             self._session = Session(
-                bind=self._connection,
+                bind=self.connection,
                 join_transaction_mode="rollback_only",
                 autoflush=False,
                 expire_on_commit=False,
@@ -118,20 +125,41 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         >>> engine.dispose()
     """
 
-    def __init__(self, bind: Engine | Connection, metadata: MetaData) -> None:
-        """Work with ``bind`` (an engine, or a connection to use) and ``metadata``'s tables."""
+    def __init__(
+        self,
+        bind: Engine | Connection,
+        metadata: MetaData,
+        *,
+        isolation_level: str | None = None,
+    ) -> None:
+        """Work with ``bind`` (an engine, or a connection to use) and ``metadata``'s tables.
+
+        ``isolation_level`` (``"REPEATABLE READ"``, ``"SERIALIZABLE"``, ...) makes each block
+        one transaction at that level, reads included. By default a block on PostgreSQL
+        (psycopg) that checks out its own connection reads outside a transaction, each
+        statement seeing what is committed, as under READ COMMITTED, and sends its commit's
+        writes in one round trip (ADR 0025); versions still catch every concurrent change.
+        """
         super().__init__()
         self._bind = bind
         self._metadata = metadata
+        self._isolation_level = isolation_level
+        self._owned = not isinstance(bind, Connection)
         self._connection: Connection | None = None
         self._connection_stores: _ConnectionStores | None = None
 
     @property
     def connection(self) -> Connection:
-        """The connection of the current block (for queries the repositories do not cover)."""
+        """The connection of the current block (for queries the repositories do not cover).
+
+        Statements sent through it run in the block's transaction, which commits or rolls
+        back with the unit of work; once it is taken, the block's reads run in that
+        transaction too (not outside one, see ADR 0025).
+        """
         if self._connection is None:
             msg = "use the unit of work inside a `with` block"
             raise RuntimeError(msg)
+        self._stores_in_use().transactions.use_transaction()
         return self._connection
 
     @override
@@ -140,7 +168,10 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         # only reads pays for no explicit BEGIN.
         bind = self._bind
         self._connection = bind if isinstance(bind, Connection) else bind.connect()
-        self._connection_stores = _ConnectionStores(self._connection, self._metadata)
+        transactions = Transactions(
+            self._connection, owned=self._owned, isolation_level=self._isolation_level
+        )
+        self._connection_stores = _ConnectionStores(self._connection, self._metadata, transactions)
         return self._connection_stores
 
     def _stores_in_use(self) -> _ConnectionStores:
@@ -150,13 +181,26 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
         return self._connection_stores
 
     @override
+    def _start_writes(self) -> None:
+        stores = self._stores_in_use()
+        stores.transactions.start_writes(can_pipeline=not stores.rows_used)
+
+    @override
+    def _replay_checked(self) -> bool:
+        return self._stores_in_use().transactions.replay_checked()
+
+    @override
     def _commit_transaction(self) -> Result[None, CommitError]:
+        connection = self._stores_in_use().connection
         # No transaction: nothing was written. An inactive one (a statement failed in it) is
         # not "nothing": committing it raises, as it must.
-        if self.connection.get_transaction() is None:
+        if connection.get_transaction() is None:
             return Success(None)
+        transactions = self._stores_in_use().transactions
         try:
-            self.connection.commit()
+            if transactions.writing:
+                transactions.commit()  # COMMIT (and, in a pipeline, every answer at once)
+            connection.commit()
         except DBAPIError as exc:
             # A deferred constraint is checked here, at COMMIT: name it by its constraint.
             error = translate_error(exc, "unique key", None)
@@ -172,17 +216,19 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
 
     @override
     def _rollback_transaction(self) -> None:
-        self._stores_in_use().discard_session()  # its rows may hold what was rolled back
+        stores = self._stores_in_use()
+        stores.discard_session()  # its rows may hold what was rolled back
         # Also when the transaction is no longer active (a lost connection, a failed COMMIT):
         # rolling it back is what lets the connection (reconnected if it was lost) be used
         # again. With no transaction at all this does nothing.
-        self.connection.rollback()
+        stores.transactions.rollback()
 
     @override
     def _end(self) -> None:
         stores, self._connection_stores = self._connection_stores, None
         if stores is not None:
             stores.discard_session()
+            stores.transactions.end()
         connection, self._connection = self._connection, None
         if connection is None:
             return
@@ -222,7 +268,7 @@ class AsyncSQLAlchemyUnitOfWork(AsyncUnitOfWork):
         bind = self._bind
         connection = await bind.connect() if isinstance(bind, AsyncEngine) else bind
         self._async_connection = connection
-        inner = SQLAlchemyUnitOfWork(connection.sync_connection, self._metadata)  # type: ignore[arg-type] # set once connected
+        inner = _owned(connection.sync_connection, self._metadata, owned=bind is not connection)  # type: ignore[arg-type] # set once connected
 
         def run(step: Callable[[], T]) -> Awaitable[T]:
             return connection.run_sync(lambda _: step())
@@ -248,3 +294,10 @@ def _require_greenlet() -> None:
             "'creativeflow-shared-backend[postgresql]' for psycopg"
         )
         raise ImportError(msg, name="greenlet") from error
+
+
+def _owned(connection: Connection, metadata: MetaData, *, owned: bool) -> SQLAlchemyUnitOfWork:
+    """The unit of work an async one runs, on a connection it checked out itself if ``owned``."""
+    unit_of_work = SQLAlchemyUnitOfWork(connection, metadata)
+    unit_of_work._owned = owned  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] (its module)
+    return unit_of_work
