@@ -65,10 +65,22 @@ def test_the_same_prefix_returns_the_same_rows() -> None:
     assert contract_rows("prefixed_ci_") is ROWS
 
 
-@pytest.mark.parametrize("prefix", ["", "Upper_", "1st_", "with-dash_", "x" * 41, "spa ce"])
+@pytest.mark.parametrize("prefix", ["", "Upper_", "1st_", "with-dash_", "x" * 31, "spa ce"])
 def test_a_prefix_no_database_takes_unquoted_is_refused(prefix: str) -> None:
     with pytest.raises(ValueError, match="table-name prefix"):
         contract_rows(prefix)
+
+
+def test_the_longest_prefix_names_every_table_and_index_whole_on_postgresql(
+    postgres_engine: Engine,
+) -> None:
+    rows = contract_rows("p" * 30)
+    rows.metadata.create_all(postgres_engine)  # PostgreSQL refuses a name beyond 63 characters
+    try:
+        names = set(inspect(postgres_engine).get_table_names())
+        assert set(rows.metadata.tables) <= names
+    finally:
+        rows.metadata.drop_all(postgres_engine)
 
 
 def test_prefixed_and_default_rows_live_side_by_side_in_one_database(

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 from hypothesis import strategies as st
-from sqlalchemy import ForeignKeyConstraint, MetaData, String
+from pydantic import AwareDatetime
+from sqlalchemy import ForeignKeyConstraint, MetaData, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from typing_extensions import override
 
@@ -29,6 +32,7 @@ from creativeflow_shared.domain import (
 )
 from creativeflow_shared.infrastructure.sqlalchemy import (
     DataMapperRepository,
+    UtcDateTime,
     document_table,
     outbox_table,
 )
@@ -96,6 +100,8 @@ class Track(ValueObject):
 class Playlist(AggregateRoot[PlaylistId]):
     tenant_id: str
     name: str
+    price: Decimal = Decimal(0)
+    published_at: AwareDatetime | None = None
     tracks: tuple[Track, ...] = ()
 
     def append(self, track: Track) -> None:
@@ -129,6 +135,9 @@ class PlaylistRow(_Rows):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
+    # Values come back as the column keeps them: 5 as 5.00, 12:00+02:00 as 10:00 UTC.
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     tracks: Mapped[list[TrackRow]] = relationship(
         cascade="all, delete-orphan",
         order_by=TrackRow.position,
@@ -149,6 +158,8 @@ class PlaylistRepository(DataMapperRepository[Playlist, PlaylistId, PlaylistRow]
             tenant_id=aggregate.tenant_id,
             id=aggregate.id.value,
             name=aggregate.name,
+            price=aggregate.price,
+            published_at=aggregate.published_at,
             tracks=[
                 TrackRow(
                     tenant_id=aggregate.tenant_id,
@@ -167,6 +178,8 @@ class PlaylistRepository(DataMapperRepository[Playlist, PlaylistId, PlaylistRow]
             id=PlaylistId(row.id),
             tenant_id=row.tenant_id,
             name=row.name,
+            price=row.price,
+            published_at=row.published_at,
             tracks=tuple(Track(title=t.title, seconds=t.seconds) for t in row.tracks),
         )
 
@@ -198,6 +211,8 @@ def _new_playlist() -> Playlist:
         id=PlaylistId.new(),
         tenant_id="tenant-a",
         name="Night drive",
+        price=Decimal(5),
+        published_at=datetime(2030, 1, 1, 12, tzinfo=timezone(timedelta(hours=2))),
         tracks=(Track(title="Intro", seconds=61), Track(title="Tunnel", seconds=245)),
     )
 

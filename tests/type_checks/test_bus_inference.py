@@ -1,9 +1,10 @@
 """What a type checker infers for commands on the message bus (checked by mypy and pyright).
 
 A command names its handler's result (``Command[T, E]``); ``register`` holds the handler to it
-and ``handle`` gives it back. The registrations marked ``type: ignore`` must be refused: both
-checkers report an ignore that suppresses nothing (``warn_unused_ignores``,
-``reportUnnecessaryTypeIgnoreComment``), so each such line proves a refusal.
+(and takes a command class, never an instance) and ``handle`` gives it back. A typed command
+is a ``Command`` (the parameters are covariant). The registrations marked ``type: ignore``
+must be refused: both checkers report an ignore that suppresses nothing
+(``warn_unused_ignores``, ``reportUnnecessaryTypeIgnoreComment``), so each line proves one.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ async def mark_sent_async(command: MarkSent, uow: AsyncUnitOfWork) -> Result[int
     return Success(command.attempts + 1)
 
 
+def test_a_typed_command_is_a_command() -> None:
+    commands: list[Command] = [MarkSent(attempts=1), Untyped(text="hi")]
+
+    assert [type(c).__name__ for c in commands] == ["MarkSent", "Untyped"]
+
+
 def test_handle_returns_the_result_the_command_names() -> None:
     bus = MessageBus(InMemoryUnitOfWork)
     bus.register(MarkSent, mark_sent)
@@ -82,7 +89,7 @@ def test_a_handler_with_another_result_or_command_is_refused_by_the_type_checker
     bus.register(MarkSent, mark_sent_as_text)  # type: ignore[arg-type]
     MessageBus(InMemoryUnitOfWork).register(MarkSent, mark_sent_or_conflict)  # type: ignore[arg-type]
     MessageBus(InMemoryUnitOfWork).register(MarkSent, echo)  # type: ignore[arg-type]
-    MessageBus(InMemoryUnitOfWork).register(Untyped, mark_sent)  # type: ignore[arg-type]
+    MessageBus(InMemoryUnitOfWork).register(MarkSent(attempts=1), mark_sent)  # type: ignore[arg-type]
 
     # The run-time bus trusts the registration; the checker is what refused it.
     assert bus.handle(MarkSent(attempts=4)) == Success("4")

@@ -53,12 +53,12 @@ E = TypeVar("E", bound="DomainEvent")
 R = TypeVar("R")
 X = TypeVar("X", bound=KernelError)
 #: What a command's handler returns on success (``Any`` for a plain ``Command``).
-T = DefaultedTypeVar("T", default=Any)
+T_co = DefaultedTypeVar("T_co", default=Any, covariant=True)
 #: The error of a command handler's ``Failure`` (``KernelError`` for a plain ``Command``).
-Er = DefaultedTypeVar("Er", bound=KernelError, default=KernelError)
+Er_co = DefaultedTypeVar("Er_co", bound=KernelError, default=KernelError, covariant=True)
 
 
-class Command(BaseModel, Generic[T, Er]):
+class Command(BaseModel, Generic[T_co, Er_co]):
     """An instruction to the application, named in the imperative (``RequestGeneration``).
 
     Name what its handler returns in the brackets, ``Command[ResultType, ErrorType]``, and
@@ -76,7 +76,7 @@ class Command(BaseModel, Generic[T, Er]):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     @classmethod
-    def handled_as(cls, outcome: Result[T, Er]) -> Result[T, Er]:
+    def handled_as(cls, outcome: Result[T_co, Er_co]) -> Result[T_co, Er_co]:
         """Return ``outcome`` typed as this command's result (the identity at run time).
 
         The bus's ``register`` reads the command's result type from this method's signature;
@@ -87,6 +87,11 @@ class Command(BaseModel, Generic[T, Er]):
 
 class CommandClass(Protocol[C_co, R, X]):
     """A command class, seen by ``register``: it builds ``C_co`` and results in ``R``/``X``."""
+
+    # A class builds commands when called; a command instance cannot be called: no class.
+    def __call__(self, *args: Any, **kwargs: Any) -> C_co:  # noqa: ANN401 (a model's fields)
+        """Build a command."""
+        ...
 
     # pydantic's validating constructor: how a checker learns which command class this is.
     def model_validate(self, obj: Any, /) -> C_co:  # noqa: ANN401 (what pydantic takes)

@@ -149,9 +149,10 @@ class Repository(ABC, Generic[A, I]):
             key = id_key(self.storage, id_)
         except InvalidInputError as error:
             return Failure(error)
-        # An id no store can hold (and a driver would choke on) names nothing, everywhere.
+        # An id no store can hold (and a driver would choke on) names nothing, everywhere;
+        # the error does not repeat it (a lone surrogate, megabytes of text: whatever came).
         if not holds_id(key):
-            return Failure(NotFoundError(self.storage.resource_name, id_))
+            return Failure(NotFoundError(self.storage.resource_name, "an id no store holds"))
         entry = self._tracker.entry(type(self), (tenant, key))
         if entry is None:
             record = self._store.get(key, tenant)

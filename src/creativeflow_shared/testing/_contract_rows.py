@@ -5,7 +5,7 @@
 owns its part rows (``cascade="all, delete-orphan"``). The row classes are declared on one
 module-level ``MetaData``, which also holds an outbox table, so that a harness can use it as
 it is: ``SyncHarness.sqlalchemy(engine, ContractItemRow.metadata)``. Its table names are
-``contract_item_rows``, ``contractpart_rows`` and ``contract_row_outbox``;
+``contract_item_rows``, ``contract_part_rows`` and ``contract_row_outbox``;
 ``contract_rows(prefix)`` declares the same rows (and a repository over them) under names of
 their own, for runs that share a database. The columns are declared once, in mixins.
 
@@ -55,8 +55,9 @@ __all__ = [
 
 
 #: What a table-name prefix may hold: lower-case SQL identifiers every database takes unquoted,
-#: short enough that the longest name (``<prefix>item_rows_rank_idx`` or so) stays within 63.
-_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,39}")
+#: short enough that the longest name derived from it (the outbox's index,
+#: ``ix_<prefix>row_outbox_status_available_at``) stays within PostgreSQL's 63 characters.
+_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,29}")
 
 
 class _PartColumns:
@@ -240,23 +241,24 @@ def contract_rows(prefix: str) -> ContractRows:
     """Declare the contract rows and an outbox under table names that start with ``prefix``.
 
     ``ContractItemRow.metadata`` names its tables ``contract_item_rows``,
-    ``contractpart_rows`` and ``contract_row_outbox``; runs that share one database (CI jobs
+    ``contract_part_rows`` and ``contract_row_outbox``; runs that share one database (CI jobs
     of several services, say) pass a prefix of their own instead::
 
         rows = contract_rows("billing_ci_")
-        rows.metadata.create_all(engine)  # billing_ci_item_rows, billing_cipart_rows, ...
+        rows.metadata.create_all(engine)  # billing_ci_item_rows, billing_ci_part_rows, ...
         harness = SyncHarness.sqlalchemy(engine, rows.metadata)
         # and ``rows.repository`` as the suite's ``repository_class``
 
     The same prefix always returns the same rows.
 
     Raises:
-        ValueError: If ``prefix`` is not 1 to 40 lower-case letters, digits and underscores
-            starting with a letter (every database then takes the names unquoted).
+        ValueError: If ``prefix`` is not 1 to 30 lower-case letters, digits and underscores
+            starting with a letter (every database then takes the names unquoted, and
+            PostgreSQL keeps every name derived from it whole).
     """
     if not _PREFIX.fullmatch(prefix):
         msg = (
-            f"a table-name prefix is 1 to 40 lower-case letters, digits and underscores "
+            f"a table-name prefix is 1 to 30 lower-case letters, digits and underscores "
             f"starting with a letter, not {prefix!r}"
         )
         raise ValueError(msg)

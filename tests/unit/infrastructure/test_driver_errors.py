@@ -287,8 +287,9 @@ def test_a_clash_the_database_does_not_name_keeps_its_error() -> None:
 
 
 class _Diagnostics:
-    def __init__(self, detail: str | None) -> None:
+    def __init__(self, detail: str | None, table: str) -> None:
         self.message_detail = detail
+        self.table_name = table
 
 
 class QuotingDriverError(Exception):
@@ -296,14 +297,14 @@ class QuotingDriverError(Exception):
 
     sqlstate = "23505"
 
-    def __init__(self, detail: str | None) -> None:
+    def __init__(self, detail: str | None, table: str) -> None:
         super().__init__("duplicate key value violates unique constraint")
-        self.diag = _Diagnostics(detail)
+        self.diag = _Diagnostics(detail, table)
 
 
-def _batch_clash(detail: str | None) -> AlreadyExistsError:
+def _batch_clash(detail: str | None, table: str = "devices") -> AlreadyExistsError:
     error = AlreadyExistsError("Device", "one of 3 new", key="serial", per_tenant=True)
-    error.__cause__ = DBAPIError("INSERT", {}, QuotingDriverError(detail))
+    error.__cause__ = DBAPIError("INSERT", {}, QuotingDriverError(detail, table))
     return error
 
 
@@ -328,7 +329,7 @@ def test_a_batch_clash_names_the_record_whose_values_postgresql_quotes(
 ) -> None:
     error = _batch_clash(detail)
 
-    found = name_the_record(error, [(id_, values.get) for id_, values in _BATCH])
+    found = name_the_record(error, "devices", [(id_, values.get) for id_, values in _BATCH])
 
     assert (found.identifier, found.key, found.per_tenant) == (named, "serial", True)
     assert found.__cause__ is error.__cause__
@@ -350,4 +351,11 @@ def test_a_batch_clash_no_single_record_matches_keeps_speaking_of_the_batch(
 ) -> None:
     error = _batch_clash(detail)
 
-    assert name_the_record(error, [(id_, values.get) for id_, values in _BATCH]) is error
+    assert name_the_record(error, "devices", [(i, values.get) for i, values in _BATCH]) is error
+
+
+def test_a_clash_in_another_table_names_no_record_though_a_column_name_matches() -> None:
+    # A child row's key (its own table) quotes values a root row may hold by chance.
+    error = _batch_clash("Key (serial)=(a, b) already exists.", table="device_parts")
+
+    assert name_the_record(error, "devices", [(i, values.get) for i, values in _BATCH]) is error

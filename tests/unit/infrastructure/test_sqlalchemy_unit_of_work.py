@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NewType
 
 import pytest
 from pydantic import BaseModel, Field
@@ -89,7 +89,21 @@ class UndeclaredRepository(DocumentRepository[Meter, MeterId]):
     """A repository whose table was never declared."""
 
 
+TicketNumber = NewType("TicketNumber", int)
+
+
+class Ticket(AggregateRoot[TicketNumber]):
+    """An aggregate whose id is a ``NewType`` of ``int``."""
+
+    title: str
+
+
+class TicketRepository(DocumentRepository[Ticket, TicketNumber]):
+    pass
+
+
 _METADATA = MetaData()
+_TICKETS = document_table(_METADATA, TicketRepository, name="unit_uow_tickets")
 _METERS = document_table(_METADATA, MeterRepository, name="unit_uow_meters")
 _OUTBOX = outbox_table(_METADATA, name="unit_uow_outbox")
 document_table(_METADATA, GaugeRepository, name="unit_uow_gauges")
@@ -456,3 +470,18 @@ def test_an_untranslated_driver_error_at_commit_is_raised_as_it_is(
 
     assert caught.value is failure
     assert caught.value.__cause__ is None
+
+
+def test_an_id_of_a_new_type_is_kept_in_a_column_of_its_supertype(engine: Engine) -> None:
+    with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
+        uow.repository(TicketRepository).add(Ticket(id=TicketNumber(42), title="Render stuck"))
+        assert uow.commit() == Success(None)
+
+    with SQLAlchemyUnitOfWork(engine, _METADATA) as uow:
+        tickets = uow.repository(TicketRepository)
+        by_id, by_text = tickets.get(TicketNumber(42)), tickets.get("42")
+        invalid = tickets.get("forty-two")
+
+    assert str(_TICKETS.c.id.type) in {"INTEGER", "BIGINT"}
+    assert by_id.unwrap().title == by_text.unwrap().title == "Render stuck"
+    assert invalid.failure().code == "invalid_input"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NewType, cast
 from uuid import UUID
 
 from pydantic import AwareDatetime, FutureDatetime, PastDatetime, RootModel
@@ -98,6 +98,8 @@ def column_type(annotation: object) -> TypeEngine[Any]:
     """
     if any(annotation is marker for marker in _AWARE_MARKERS):  # pydantic's aware datetimes
         return UtcDateTime()
+    if isinstance(annotation, NewType):  # ``OrderNumber = NewType("OrderNumber", int)``
+        return column_type(annotation.__supertype__)
     if isinstance(annotation, type):
         if issubclass(annotation, RootModel):
             root = annotation.model_fields["root"].annotation

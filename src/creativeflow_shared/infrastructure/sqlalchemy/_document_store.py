@@ -140,7 +140,8 @@ class SQLAlchemyDocumentStore:
             self._execute(self._statements.insert, rows, clash)
         except AlreadyExistsError as error:
             named = name_the_key(error, self._statements.unique_keys, "tenant_id")
-            return Failure(name_the_record(named, [(row["id"], row.get) for row in rows]))
+            candidates = [(row["id"], row.get) for row in rows]
+            return Failure(name_the_record(named, self._table.name, candidates))
         except InvalidInputError as error:
             return Failure(error)
         return Success(None)

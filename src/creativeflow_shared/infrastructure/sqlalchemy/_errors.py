@@ -131,19 +131,23 @@ def name_the_key(
 
 
 def name_the_record(
-    error: AlreadyExistsError, candidates: Iterable[tuple[object, Callable[[str], object]]]
+    error: AlreadyExistsError,
+    table: str,
+    candidates: Iterable[tuple[object, Callable[[str], object]]],
 ) -> AlreadyExistsError:
     """Return ``error`` naming which new record of a batch clashed, where the database says it.
 
     PostgreSQL quotes the clashing key's values (``Key (tenant_id, sku)=(t-1, abc) already
-    exists.``); each candidate (its id, and a function from a column name to the value it
-    inserts) is rendered as PostgreSQL renders it and compared with the quote, and the one
-    that matches names the error. The values are compared, never copied into the error. SQLite
-    does not quote them, a value PostgreSQL renders otherwise (a timestamp, JSON) is not
-    compared, and then the error still speaks of the batch.
+    exists.``) and names its table; for a key of ``table``, each candidate (its id, and a
+    function from a column name of ``table`` to the value it inserts) is rendered as
+    PostgreSQL renders it and compared with the quote, and the one that matches names the
+    error. A key of another table (a child row's) names no candidate. The values are
+    compared, never copied into the error. SQLite does not quote them, a value PostgreSQL
+    renders otherwise (a timestamp, JSON) is not compared, and then the error still speaks
+    of the batch.
     """
     cause = error.__cause__
-    quoted = _clashing_values(cause) if isinstance(cause, DBAPIError) else None
+    quoted = _clashing_values(cause, table) if isinstance(cause, DBAPIError) else None
     if quoted is None:
         return error
     columns, values = quoted
@@ -161,11 +165,12 @@ def name_the_record(
     return named
 
 
-def _clashing_values(error: DBAPIError) -> tuple[list[str], str] | None:
-    """Return the columns and the quoted values of the key PostgreSQL says clashed."""
-    detail = getattr(getattr(error.orig, "diag", None), "message_detail", None)
+def _clashing_values(error: DBAPIError, table: str) -> tuple[list[str], str] | None:
+    """Return the columns and the quoted values of the key of ``table`` that clashed."""
+    diagnostics = getattr(error.orig, "diag", None)
+    detail = getattr(diagnostics, "message_detail", None)
     found = _POSTGRESQL_VALUES.fullmatch(detail) if isinstance(detail, str) else None
-    if found is None:
+    if found is None or getattr(diagnostics, "table_name", None) != table:
         return None
     columns = [column.strip().strip('"') for column in found["columns"].split(",")]
     return columns, found["values"]

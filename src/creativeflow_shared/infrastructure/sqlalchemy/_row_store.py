@@ -157,7 +157,8 @@ class SQLAlchemyRowStore:
         error = flushed.failure() if isinstance(flushed, Failure) else None
         if isinstance(error, AlreadyExistsError) and len(records) > 1:
             candidates = [(record.id, self._column_values(record.data)) for record in records]
-            return Failure(name_the_record(error, candidates))
+            table = cast("Table", self._storage.mapper.local_table)
+            return Failure(name_the_record(error, table.name, candidates))
         return flushed
 
     def update(self, record: StoredRecord, expected_version: int) -> Result[bool, WriteError]:
