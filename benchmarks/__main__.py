@@ -18,8 +18,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import data_mapper, domain, persistence
-from ._databases import DEFAULT_POSTGRES_URL
+from . import data_mapper, domain, persistence, round_trips
+from ._databases import DEFAULT_POSTGRES_URL, Postgres
 from ._harness import (
     DEFAULT_PROCESS_RUNS,
     DEFAULT_REPEATS,
@@ -168,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases = [case for case in domain.cases() if selected(case.name)]
         prepared = persistence.cases(selected, stack, args.postgres)
         mapped = data_mapper.cases(selected, stack, args.postgres)
-        cases += prepared.cases + mapped.cases
+        trips = round_trips.cases(selected, stack, Postgres(args.postgres, stack))
+        cases += prepared.cases + mapped.cases + trips
         notes = prepared.notes + mapped.notes
         process_cases = [case for case in domain.process_cases() if selected(case.name)]
         if not cases and not process_cases:

@@ -65,7 +65,17 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-__all__ = ["Prepared", "cases"]
+__all__ = [
+    "METADATA",
+    "ORDERS",
+    "OUTBOX",
+    "PRICE",
+    "Order",
+    "Orders",
+    "Prepared",
+    "cases",
+    "new_order",
+]
 
 #: How many aggregates the batch case adds in one unit of work.
 BATCH = 1000
@@ -127,12 +137,13 @@ METADATA = MetaData()
 ORDERS = document_table(METADATA, Orders)
 OUTBOX = outbox_table(METADATA)
 
-_PRICE = Money.of("2.25", "EUR")
+PRICE = Money.of("2.25", "EUR")
 _PLACED_AT = datetime(2026, 3, 14, 15, 9, 26, 535000, tzinfo=UTC)
 _CONTEXT = RequestContext.new(actor_id="user-42")
 
 
-def _new_order() -> Order:
+def new_order() -> Order:
+    """Return a new, unsaved order."""
     return Order(
         id=OrderId.new(),
         customer="Ada Lovelace",
@@ -143,7 +154,7 @@ def _new_order() -> Order:
 
 
 def _orders(number: int) -> list[Order]:
-    return [_new_order() for _ in range(number)]
+    return [new_order() for _ in range(number)]
 
 
 # -- the baseline: hand-written SQLAlchemy Core -----------------------------------------------
@@ -330,7 +341,7 @@ def _add_case(name: str, engine: Engine) -> Case:
             conn.execute(_INSERT_ORDER, _order_row(order, now))
 
     _same_inserts(engine, lambda o: library_with(o[0]), lambda o: baseline_with(o[0]), 1)
-    supply = Supply(_new_order)
+    supply = Supply(new_order)
     return Case(
         name=name,
         library=lambda: library_with(supply.take()),
@@ -343,7 +354,7 @@ def _add_case(name: str, engine: Engine) -> Case:
 
 
 def _get_case(name: str, engine: Engine) -> Case:
-    stored = _new_order()
+    stored = new_order()
     with SQLAlchemyUnitOfWork(engine, METADATA) as uow:
         uow.repository(Orders).add(stored)
         uow.commit().unwrap()
@@ -396,7 +407,7 @@ def _many_case(name: str, engine: Engine) -> Case:
 
 
 def _events_case(name: str, engine: Engine) -> Case:
-    stored = _new_order()
+    stored = new_order()
     with SQLAlchemyUnitOfWork(engine, METADATA) as uow:
         uow.repository(Orders).add(stored)
         uow.commit().unwrap()
@@ -405,14 +416,14 @@ def _events_case(name: str, engine: Engine) -> Case:
     def library() -> Order:
         with SQLAlchemyUnitOfWork(engine, METADATA) as uow:
             order = uow.repository(Orders).get(stored.id).unwrap()
-            order.add_item("SKU-1", _PRICE)
+            order.add_item("SKU-1", PRICE)
             uow.commit().unwrap()
             return order
 
     def baseline() -> Order:
         with engine.begin() as conn:
             order = _order_from(conn.execute(_SELECT_ORDER, {"p_id": id_value}).one())
-            order.add_item("SKU-1", _PRICE)
+            order.add_item("SKU-1", PRICE)
             _save_changed(conn, order)
             return order
 
@@ -472,7 +483,7 @@ def _async_add_case(name: str, engines: tuple[AsyncEngine, Engine], runner: asyn
         lambda o: run(baseline_with(o[0])),
         1,
     )
-    supply = Supply(_new_order)
+    supply = Supply(new_order)
     return Case(
         name=name,
         library=lambda: run(library_with(supply.take())),

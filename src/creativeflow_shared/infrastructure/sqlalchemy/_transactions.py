@@ -40,7 +40,15 @@ class Transactions:
             statements and take their success for granted until the commit answers).
     """
 
-    __slots__ = ("_connection", "_explicit", "_pipeline", "_replayed", "_writing", "unchecked")
+    __slots__ = (
+        "_connection",
+        "_explicit",
+        "_found_autocommit",
+        "_pipeline",
+        "_replayed",
+        "_writing",
+        "unchecked",
+    )
 
     def __init__(self, connection: Connection, *, owned: bool, isolation_level: str | None) -> None:
         """Manage ``connection``'s transactions (``owned``: the unit of work checked it out)."""
@@ -50,10 +58,12 @@ class Transactions:
         self._writing = False
         self._replayed = False
         self._explicit = False
+        self._found_autocommit = False
         if isolation_level is not None:
             connection.execution_options(isolation_level=isolation_level)
         elif owned and connection.dialect.driver == "psycopg":
             self._explicit = True
+            self._found_autocommit = bool(self._dbapi().autocommit)  # an engine's AUTOCOMMIT
             self._dbapi().autocommit = True  # reads: no BEGIN, no ROLLBACK
 
     def use_transaction(self) -> None:
@@ -123,11 +133,11 @@ class Transactions:
             self._dbapi().autocommit = True  # a reconnected connection starts transactional
 
     def end(self) -> None:
-        """Hand the connection back as the pool lent it (a driver transaction per use)."""
+        """Hand the connection back as the pool lent it (autocommit as it was)."""
         if self._explicit:
             with contextlib.suppress(Exception):  # a broken connection is discarded anyway
                 self._close_pipeline()
-                self._dbapi().autocommit = False
+                self._dbapi().autocommit = self._found_autocommit
 
     def _close_pipeline(self) -> None:
         pipeline, self._pipeline = self._pipeline, None
