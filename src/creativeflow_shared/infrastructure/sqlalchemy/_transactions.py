@@ -77,15 +77,26 @@ class Transactions:
             self._dbapi().autocommit = False
 
     def start_writes(self, *, can_pipeline: bool) -> None:
-        """Begin the write transaction: pipelined when ``can_pipeline`` and not replaying."""
+        """Begin the write transaction: pipelined when ``can_pipeline`` and not replaying.
+
+        Otherwise the driver begins it with the first write and ends it at the driver's
+        commit, as it does for a connection in a transaction all along.
+        """
         if not self._explicit:
             return
-        if can_pipeline and not self._replayed:
-            self._pipeline = _Pipeline(self._driver(), is_async=self._connection.dialect.is_async)
-            self.unchecked = True
-        self._replayed = False
+        replayed, self._replayed = self._replayed, False
+        if not can_pipeline or replayed:
+            self._dbapi().autocommit = False
+            return
+        self._pipeline = _Pipeline(self._driver(), is_async=self._connection.dialect.is_async)
+        self.unchecked = True
         self._connection.exec_driver_sql("BEGIN")
         self._writing = True
+
+    def committed(self) -> None:
+        """After a commit: the next reads go outside a transaction again."""
+        if self._explicit:
+            self._dbapi().autocommit = True
 
     @property
     def writing(self) -> bool:

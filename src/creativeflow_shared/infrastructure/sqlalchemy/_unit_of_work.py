@@ -212,6 +212,7 @@ class SQLAlchemyUnitOfWork(UnitOfWork):
             raise error from exc
         # The session joined the transaction that just ended: the next one gets its own.
         self._stores_in_use().discard_session()
+        transactions.committed()
         return Success(None)
 
     @override
