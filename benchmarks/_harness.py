@@ -89,6 +89,8 @@ class Case:
             timed batch of either side: it builds the inputs those calls consume (fresh
             aggregates to insert, say), so that building them is timed on neither side.
         min_seconds: The shortest time one repeat of either side may take.
+        collect_garbage: Time with the garbage collector on (``timeit`` turns it off), for
+            cases whose allocations are part of what they cost: both sides pay for theirs.
     """
 
     name: str
@@ -98,6 +100,7 @@ class Case:
     baseline_label: str
     prepare: Callable[[int], object] | None = None
     min_seconds: float = MIN_REPEAT_SECONDS
+    collect_garbage: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,6 +129,7 @@ def calibrate(
     function: Callable[[], object],
     min_seconds: float = MIN_REPEAT_SECONDS,
     prepare: Callable[[int], object] | None = None,
+    setup: str = "pass",
 ) -> int:
     """Return how many calls of ``function`` take at least ``min_seconds``.
 
@@ -133,7 +137,7 @@ def calibrate(
     pools), so that no repeat measured afterwards pays for them. ``prepare``, when given, runs
     untimed before every batch with the batch's number of calls.
     """
-    timer = timeit.Timer(function)
+    timer = timeit.Timer(function, setup)
     number = 1
     while True:
         elapsed = _time_batch(timer, number, prepare) * number
@@ -158,10 +162,11 @@ def measure_case(case: Case, repeats: int = DEFAULT_REPEATS) -> Measurement:
     Each side runs its own calibrated number of calls per repeat (at least
     ``case.min_seconds``); the result is each side's median time per call.
     """
-    baseline_number = calibrate(case.baseline, case.min_seconds, case.prepare)
-    library_number = calibrate(case.library, case.min_seconds, case.prepare)
-    baseline_timer = timeit.Timer(case.baseline)
-    library_timer = timeit.Timer(case.library)
+    setup = "import gc; gc.enable()" if case.collect_garbage else "pass"
+    baseline_number = calibrate(case.baseline, case.min_seconds, case.prepare, setup)
+    library_number = calibrate(case.library, case.min_seconds, case.prepare, setup)
+    baseline_timer = timeit.Timer(case.baseline, setup)
+    library_timer = timeit.Timer(case.library, setup)
     baseline_times: list[float] = []
     library_times: list[float] = []
     for _ in range(repeats):

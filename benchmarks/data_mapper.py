@@ -83,10 +83,12 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection, Engine, Table
 
-__all__ = ["BATCH", "cases"]
+__all__ = ["BATCH", "LOADED", "cases"]
 
 #: How many aggregates the batch case adds in one unit of work.
 BATCH = 200
+#: How many aggregates the load case reads in one unit of work.
+LOADED = 1000
 #: The issue's target: the data-mapper repository within 1.2 times hand-written ORM code.
 TARGET = 1.20
 #: Database round trips make these cases noisy: longer repeats.
@@ -275,6 +277,7 @@ _SELECT_INVOICE = (
     .options(selectinload(InvoiceRow.lines))
     .where(InvoiceRow.id == bindparam("p_id"))
 )
+_SELECT_ALL = select(InvoiceRow).options(selectinload(InvoiceRow.lines))
 _BUMP_VERSION = (
     update(INVOICES)
     .where(INVOICES.c.id == bindparam("p_id"), INVOICES.c.version == bindparam("p_expected"))
@@ -429,7 +432,8 @@ _GET = "data mapper get, 1 aggregate + 3 children"
 _CHANGE = "data mapper get, change 1 child, commit"
 _EVENT = "data mapper get, change 1 child, commit + 1 event"
 _MANY = f"data mapper {BATCH} aggregates in one unit of work"
-_CASES = (_ADD, _GET, _CHANGE, _EVENT, _MANY)
+_LOAD_MANY = f"data mapper load {LOADED} aggregates + 3 children each in one unit of work"
+_CASES = (_ADD, _GET, _CHANGE, _EVENT, _MANY, _LOAD_MANY)
 
 
 def _add_case(name: str, engine: Engine) -> Case:
@@ -602,12 +606,56 @@ def _many_case(name: str, engine: Engine) -> Case:
     )
 
 
+def _load_many_case(name: str, engine: Engine) -> Case:
+    sessions = _sessions(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(LINES))
+        conn.execute(delete(INVOICES))
+    stored = _invoices(LOADED)
+    with SQLAlchemyUnitOfWork(engine, METADATA) as uow:
+        repository = uow.repository(Invoices)
+        for invoice in stored:
+            repository.add(invoice)
+        uow.commit().unwrap()
+    def library() -> list[Invoice]:
+        with SQLAlchemyUnitOfWork(engine, METADATA) as uow:
+            return uow.repository(Invoices).find()
+
+    def baseline() -> list[Invoice]:
+        with sessions() as session:
+            rows = session.scalars(_SELECT_ALL).all()
+            invoices = [invoice_from_row(row) for row in rows]
+            for invoice, row in zip(invoices, rows, strict=True):
+                set_version(invoice, row.version)
+            return invoices
+
+    from_library, from_baseline = library(), baseline()
+    assert len(from_library) == LOADED
+    def by_id(invoices: list[Invoice]) -> list[dict[str, object]]:
+        return [i.model_dump() for i in sorted(invoices, key=lambda i: i.id.value)]
+
+    assert by_id(from_library) == by_id(from_baseline) == by_id(stored)
+    return Case(
+        name=name,
+        library=library,
+        baseline=baseline,
+        target=TARGET,
+        baseline_label=(
+            "Session; select(InvoiceRow) + selectinload(lines); invoice_from_row each; "
+            "garbage collector on"
+        ),
+        min_seconds=_MIN_SECONDS,
+        collect_garbage=True,
+    )
+
+
 _BUILDERS: dict[str, Callable[[str, Engine], Case]] = {
     _ADD: _add_case,
     _GET: _get_case,
     _CHANGE: lambda name, engine: _change_case(name, engine, event=False),
     _EVENT: lambda name, engine: _change_case(name, engine, event=True),
     _MANY: _many_case,
+    _LOAD_MANY: _load_many_case,
 }
 
 
