@@ -617,6 +617,7 @@ def _load_many_case(name: str, engine: Engine) -> Case:
         for invoice in stored:
             repository.add(invoice)
         uow.commit().unwrap()
+
     def library() -> list[Invoice]:
         with SQLAlchemyUnitOfWork(engine, METADATA) as uow:
             return uow.repository(Invoices).find()
@@ -631,6 +632,7 @@ def _load_many_case(name: str, engine: Engine) -> Case:
 
     from_library, from_baseline = library(), baseline()
     assert len(from_library) == LOADED
+
     def by_id(invoices: list[Invoice]) -> list[dict[str, object]]:
         return [i.model_dump() for i in sorted(invoices, key=lambda i: i.id.value)]
 

@@ -140,7 +140,7 @@ class DocumentCodec:
         # it: the data is the snapshot changes are told by, and in memory the stored record.
         self._copies = may_share_input(cast("Any", storage.aggregate_class))
 
-    def encode(self, aggregate: AggregateRoot[Any], state: dict[str, Any], version: int) -> object:  # noqa: ARG002 (the port's signature)
+    def encode(self, aggregate: AggregateRoot[Any], state: object, version: int) -> object:  # noqa: ARG002 (the port's signature)
         """Return the document: the snapshot itself (the JSON form without the version)."""
         return state
 
@@ -159,12 +159,12 @@ class DocumentCodec:
         self,
         record: StoredRecord,
         aggregate: AggregateRoot[Any],  # noqa: ARG002 (the port's signature)
-    ) -> dict[str, Any]:
+    ) -> object:
         """Return the stored JSON: the aggregate is not serialised again to track it."""
         return cast("dict[str, Any]", record.data)
 
     def refuse_unstorable(
-        self, state: dict[str, Any], projections: dict[str, object]
+        self, state: object, projections: dict[str, object]
     ) -> InvalidInputError | None:
         """Name every value of the snapshot or its columns no store keeps (``None``: none).
 

@@ -28,8 +28,8 @@ class TrackedAggregate:
     aggregate: AggregateRoot[Any]
     writer: RecordWriter
     state: State
-    snapshot: dict[str, Any] | None = None
-    written: dict[str, Any] | None = None
+    snapshot: object = None
+    written: object = None
 
 
 class Tracker:
@@ -71,7 +71,7 @@ class Tracker:
         id_: object,
         aggregate: AggregateRoot[Any],
         writer: RecordWriter,
-        snapshot: dict[str, Any],
+        snapshot: object,
     ) -> None:
         """Remember an aggregate read from storage, with its stored form to detect changes."""
         self._entries[kind, id_] = TrackedAggregate(aggregate, writer, State.LOADED, snapshot)

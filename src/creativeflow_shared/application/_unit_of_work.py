@@ -11,7 +11,7 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
 
 from returns.result import Failure, Result, Success
 
@@ -299,7 +299,7 @@ class UnitOfWork(ABC):
             if entry.state is State.REMOVED:
                 written = entry.writer.delete(entry.aggregate)
             else:
-                state = cast("dict[str, Any]", entry.written)
+                state = entry.written
                 written = entry.writer.update(entry.aggregate, state)
             if isinstance(written, Failure):
                 return written
@@ -308,7 +308,7 @@ class UnitOfWork(ABC):
             if entry.state is State.NEW:
                 batches.setdefault(id(entry.writer), []).append(entry)
         for batch in batches.values():
-            rows = [(entry.aggregate, cast("dict[str, Any]", entry.written)) for entry in batch]
+            rows = [(entry.aggregate, entry.written) for entry in batch]
             inserted = batch[0].writer.insert(rows)
             if isinstance(inserted, Failure):
                 return inserted

@@ -47,12 +47,12 @@ class RecordWriter:
         self._store = store
         self._codec = codec
 
-    def snapshot(self, aggregate: AggregateRoot[Any]) -> dict[str, Any]:
+    def snapshot(self, aggregate: AggregateRoot[Any]) -> object:
         """Return the aggregate's state, to tell whether it changed since it was read."""
         return self._codec.snapshot(aggregate)
 
     def insert(
-        self, batch: Sequence[tuple[AggregateRoot[Any], dict[str, Any]]]
+        self, batch: Sequence[tuple[AggregateRoot[Any], object]]
     ) -> Result[None, WriteError]:
         """Insert new aggregates, given with their snapshots, as version 1.
 
@@ -79,7 +79,7 @@ class RecordWriter:
         return inserted
 
     def update(
-        self, aggregate: AggregateRoot[Any], state: dict[str, Any]
+        self, aggregate: AggregateRoot[Any], state: object
     ) -> Result[None, ConcurrencyConflictError | NotFoundError | WriteError]:
         """Write the next version of ``aggregate`` if nobody else did.
 
@@ -138,7 +138,7 @@ class RecordWriter:
     def _record(
         self,
         aggregate: AggregateRoot[Any],
-        state: dict[str, Any],
+        state: object,
         *,
         version: int,
         tenant: str | None,

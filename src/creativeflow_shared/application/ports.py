@@ -234,7 +234,7 @@ class RecordStore(Protocol):
 class RecordCodec(Protocol):
     """How one repository's aggregates become stored records and back (its storage style)."""
 
-    def encode(self, aggregate: AggregateRoot[Any], state: dict[str, Any], version: int) -> object:
+    def encode(self, aggregate: AggregateRoot[Any], state: object, version: int) -> object:
         """Return the stored form of ``aggregate`` at ``version``, given its snapshot ``state``.
 
         Raises:
@@ -246,18 +246,21 @@ class RecordCodec(Protocol):
         """Return the aggregate a stored record holds."""
         ...
 
-    def snapshot(self, aggregate: AggregateRoot[Any]) -> dict[str, Any]:
-        """Return the aggregate's state as JSON-compatible data, to tell later if it changed."""
+    def snapshot(self, aggregate: AggregateRoot[Any]) -> object:
+        """Return the aggregate's state, compared with ``==`` to tell later if it changed.
+
+        Any value that is equal exactly when the stored form would be: the document style's
+        is the JSON data it stores, the data-mapper style's the aggregate's JSON text (one
+        object the garbage collector need not track, where the data would be dozens).
+        """
         ...
 
-    def loaded_snapshot(
-        self, record: StoredRecord, aggregate: AggregateRoot[Any]
-    ) -> dict[str, Any]:
+    def loaded_snapshot(self, record: StoredRecord, aggregate: AggregateRoot[Any]) -> object:
         """Return the snapshot of ``aggregate``, just decoded from ``record``."""
         ...
 
     def refuse_unstorable(
-        self, state: dict[str, Any], projections: dict[str, object]
+        self, state: object, projections: dict[str, object]
     ) -> InvalidInputError | None:
         """Name every value of the stored form no store keeps (``None``: all are kept)."""
         ...

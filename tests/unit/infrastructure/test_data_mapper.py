@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import gc
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from uuid import UUID
@@ -487,6 +489,23 @@ def test_each_storage_style_describes_what_it_stores() -> None:
 
     assert (isinstance(rows, RowStorage), isinstance(documents, RowStorage)) == (True, False)
     assert (rows.row_class, rows.id_attribute, rows.version_column) == (ShelfRow, "id", "version")
+
+
+def test_the_snapshot_is_the_json_text_without_the_version_which_no_collection_walks() -> None:
+    shelf = Shelf(id=ShelfId.new(), label="oak", code="o-1", size=Size(width=3), version=4)
+
+    with InMemoryUnitOfWork() as uow:
+        codec = uow.repository(ShelfRepository)._codec
+        snapshot = codec.snapshot(shelf)
+        shelf.size = Size(width=4)
+        changed = codec.snapshot(shelf)
+
+    assert isinstance(snapshot, bytes)
+    assert not gc.is_tracked(snapshot)  # dozens of dicts per aggregate would be
+    assert json.loads(snapshot) == shelf.model_dump(mode="json", exclude={"version"}) | {
+        "size": {"width": 3, "depth": 0}
+    }
+    assert changed != snapshot
 
 
 def test_encode_returns_the_row_to_row_builds_stamped_with_the_version() -> None:

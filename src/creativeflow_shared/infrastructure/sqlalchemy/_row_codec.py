@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from pydantic_core import PydanticSerializationError
 from sqlalchemy import BigInteger, Integer, Numeric, SmallInteger, String
 
 from creativeflow_shared.application import storable, unstorable_fields
@@ -57,7 +58,7 @@ class RowCodec:
         self._storage = storage
         self._name = name
 
-    def encode(self, aggregate: AggregateRoot[Any], state: dict[str, Any], version: int) -> object:  # noqa: ARG002 (the port's signature)
+    def encode(self, aggregate: AggregateRoot[Any], state: object, version: int) -> object:  # noqa: ARG002 (the port's signature)
         """Return the root row of ``aggregate`` (``to_row``), its version and tenant filled in.
 
         Raises:
@@ -97,21 +98,26 @@ class RowCodec:
         set_version(aggregate, record.version)
         return aggregate
 
-    def snapshot(self, aggregate: AggregateRoot[Any]) -> dict[str, Any]:
-        """Return the aggregate's JSON form without the version (``snapshot_of``)."""
-        return snapshot_of(aggregate)
+    def snapshot(self, aggregate: AggregateRoot[Any]) -> object:
+        """Return the aggregate's JSON text without the version.
+
+        It only tells changes apart (the rows are what is stored): one bytes object, which
+        the garbage collector does not track, where JSON data would be a tree of dicts per
+        aggregate that every collection walks while a unit of work holds many.
+        """
+        return _json_without_version(aggregate)
 
     def loaded_snapshot(
         self,
         record: StoredRecord,  # noqa: ARG002 (the port's signature)
         aggregate: AggregateRoot[Any],
-    ) -> dict[str, Any]:
+    ) -> object:
         """Return the snapshot of an aggregate just decoded (its rows are not JSON)."""
-        return snapshot_of(aggregate)
+        return _json_without_version(aggregate)
 
     def refuse_unstorable(
         self,
-        state: dict[str, Any],  # noqa: ARG002 (the port's signature)
+        state: object,  # noqa: ARG002 (the port's signature)
         projections: dict[str, object],  # noqa: ARG002 (the port's signature)
     ) -> InvalidInputError | None:
         """Refuse nothing here: what this style stores is the rows, checked in ``encode``.
@@ -119,6 +125,14 @@ class RowCodec:
         The snapshot only tells changes apart, and the mapped columns are in the rows.
         """
         return None
+
+
+def _json_without_version(aggregate: AggregateRoot[Any]) -> object:
+    try:
+        return aggregate.__pydantic_serializer__.to_json(aggregate, exclude={"version"})
+    except PydanticSerializationError:
+        # Text JSON cannot hold (a lone surrogate): the data can, and ``encode`` refuses it.
+        return snapshot_of(aggregate)
 
 
 def _unstorable_row(
