@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 __all__ = ["check_tenant", "holds_id", "id_key", "request_tenant"]
 
 _TENANT_FIELD = "tenant_id"
-#: Where ``id_key`` keeps the validator of a repository's id type (in ``Storage.info``).
+#: Where ``id_key`` keeps the declared id type and its validator (in ``Storage.info``).
+_DECLARED_ID = object()
 _ID_ADAPTER = object()
+_UNKNOWN = object()
 
 
 def request_tenant(storage: Storage) -> str | None:
@@ -69,7 +71,11 @@ def id_key(storage: Storage, id_: object) -> object:
             another type (an id of another aggregate type included: the same UUID names
             another thing there).
     """
-    declared = storage.aggregate_class.model_fields["id"].annotation
+    declared = storage.info.get(_DECLARED_ID, _UNKNOWN)
+    if declared is _UNKNOWN:
+        declared = storage.info[_DECLARED_ID] = storage.aggregate_class.model_fields[
+            "id"
+        ].annotation
     if _is_declared_type(declared, storage.id_type, id_):
         return comparable(id_)
     name = getattr(declared, "__name__", str(declared))

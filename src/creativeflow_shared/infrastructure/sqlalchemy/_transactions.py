@@ -135,8 +135,9 @@ class Transactions:
 
     def rollback(self) -> None:
         """Roll back whatever is open (nothing to do when only reads happened)."""
-        with contextlib.suppress(Exception):
-            self._close_pipeline()
+        if self._pipeline is not None:
+            with contextlib.suppress(Exception):  # what it would answer is rolled back
+                self._close_pipeline()
         self._writing = False
         self.unchecked = False
         self._connection.rollback()
