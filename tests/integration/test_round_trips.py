@@ -32,6 +32,7 @@ from creativeflow_shared.domain import (
 )
 from creativeflow_shared.infrastructure.sqlalchemy import (
     AsyncSQLAlchemyUnitOfWork,
+    SQLAlchemyOutboxStore,
     SQLAlchemyUnitOfWork,
     document_table,
     outbox_table,
@@ -284,3 +285,28 @@ def test_statements_on_the_unit_of_works_own_connection_run_in_its_transaction(
 
     assert setting == "1234ms"
     assert _count(engine, RENDERS) == 0
+
+
+class _Interrupted(BaseException):
+    """What a KeyboardInterrupt is to the unit of work: not an error to replay."""
+
+
+def test_an_interrupt_in_the_middle_of_a_pipelined_commit_leaves_nothing_written(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = Render(id=RenderId.new(), name="interrupted")
+    fresh.advance()
+
+    def interrupt(*_: object) -> None:
+        raise _Interrupted
+
+    with SQLAlchemyUnitOfWork(engine, METADATA) as uow:
+        uow.repository(RenderRepository).add(fresh)
+        with monkeypatch.context() as patched:
+            patched.setattr(SQLAlchemyOutboxStore, "append", interrupt)
+            with pytest.raises(_Interrupted):
+                uow.commit()  # the insert is in the pipeline when the outbox write is cut
+        retried = uow.commit()  # the block goes on: the same work, committed whole
+
+    assert retried == Success(None)
+    assert (_count(engine, RENDERS), _count(engine, OUTBOX)) == (1, 2)
