@@ -37,6 +37,7 @@ from creativeflow_shared.infrastructure.sqlalchemy import (
     document_table,
     outbox_table,
 )
+from creativeflow_shared.infrastructure.sqlalchemy import _transactions as transactions_module
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
@@ -310,3 +311,23 @@ def test_an_interrupt_in_the_middle_of_a_pipelined_commit_leaves_nothing_written
 
     assert retried == Success(None)
     assert (_count(engine, RENDERS), _count(engine, OUTBOX)) == (1, 2)
+
+
+def test_without_pipeline_mode_a_commit_is_written_checked_with_the_same_outcomes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # psycopg built on a libpq older than 14 has no pipeline mode: commits go out one by one.
+    monkeypatch.setattr(transactions_module, "_pipelines", lambda: False)
+    render = _stored(engine, "plain")
+
+    with (
+        SQLAlchemyUnitOfWork(engine, METADATA) as first,
+        SQLAlchemyUnitOfWork(engine, METADATA) as second,
+    ):
+        first.repository(RenderRepository).get(render.id).unwrap().advance()
+        second.repository(RenderRepository).get(render.id).unwrap().advance()
+        outcomes = first.commit(), second.commit()
+
+    assert outcomes[0] == Success(None)
+    assert isinstance(outcomes[1].failure(), ConcurrencyConflictError)
+    assert _count(engine, OUTBOX) == 2

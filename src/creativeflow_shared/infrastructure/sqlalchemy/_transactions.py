@@ -17,6 +17,7 @@ level) keeps the plain transaction of the driver.
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.util import await_only as await_
@@ -85,7 +86,7 @@ class Transactions:
         if not self._explicit:
             return
         replayed, self._replayed = self._replayed, False
-        if not can_pipeline or replayed:
+        if not can_pipeline or replayed or not _pipelines():
             self._dbapi().autocommit = False
             return
         self._pipeline = _Pipeline(self._driver(), is_async=self._connection.dialect.is_async)
@@ -167,6 +168,14 @@ class Transactions:
 
     def _driver(self) -> Any:  # noqa: ANN401 (the driver's connection)
         return self._connection.connection.driver_connection
+
+
+@functools.cache
+def _pipelines() -> bool:
+    """Whether psycopg's pipeline mode works here (it needs libpq 14 or later)."""
+    import psycopg  # noqa: PLC0415 (the postgresql extra: only when psycopg is the driver)
+
+    return bool(psycopg.Pipeline.is_supported())
 
 
 class _Pipeline:
