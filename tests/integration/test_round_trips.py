@@ -331,3 +331,24 @@ def test_without_pipeline_mode_a_commit_is_written_checked_with_the_same_outcome
     assert outcomes[0] == Success(None)
     assert isinstance(outcomes[1].failure(), ConcurrencyConflictError)
     assert _count(engine, OUTBOX) == 2
+
+
+@pytest.mark.parametrize("take_the_connection", [False, True])
+def test_an_engines_autocommit_is_handed_back_as_it_was(
+    postgres_engine: Engine, take_the_connection: bool
+) -> None:
+    # Set once per connection by the engine (not again at each checkout): ours to restore.
+    autocommitting = create_engine(postgres_engine.url, isolation_level="AUTOCOMMIT", pool_size=1)
+    METADATA.create_all(postgres_engine)
+    try:
+        with SQLAlchemyUnitOfWork(autocommitting, METADATA) as uow:
+            if take_the_connection:
+                uow.connection.execute(text("SELECT 1"))
+            uow.repository(RenderRepository).find()
+        with autocommitting.connect() as connection:
+            autocommit = connection.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+    finally:
+        autocommitting.dispose()
+        METADATA.drop_all(postgres_engine)
+
+    assert autocommit is True

@@ -45,6 +45,7 @@ class Transactions:
         "_connection",
         "_explicit",
         "_found_autocommit",
+        "_managed",
         "_pipeline",
         "_replayed",
         "_writing",
@@ -59,11 +60,12 @@ class Transactions:
         self._writing = False
         self._replayed = False
         self._explicit = False
+        self._managed = False  # whether it set the driver's autocommit (``end`` restores it)
         self._found_autocommit = False
         if isolation_level is not None:
             connection.execution_options(isolation_level=isolation_level)
         elif owned and connection.dialect.driver == "psycopg":
-            self._explicit = True
+            self._explicit = self._managed = True
             self._found_autocommit = bool(self._dbapi().autocommit)  # an engine's AUTOCOMMIT
             self._dbapi().autocommit = True  # reads: no BEGIN, no ROLLBACK
 
@@ -147,9 +149,10 @@ class Transactions:
 
     def end(self) -> None:
         """Hand the connection back as the pool lent it (autocommit as it was)."""
-        if self._explicit:
+        if self._managed:
             with contextlib.suppress(Exception):  # a broken connection is discarded anyway
                 self._close_pipeline()
+                self._connection.rollback()  # the block is over: what it left is discarded
                 self._dbapi().autocommit = self._found_autocommit
 
     def _close_pipeline(self) -> None:
