@@ -11,7 +11,6 @@ transaction.
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -31,18 +30,20 @@ from creativeflow_shared.domain import (
     Identity,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import (
-    AsyncSQLAlchemyUnitOfWork,
     SQLAlchemyOutboxStore,
     SQLAlchemyUnitOfWork,
     document_table,
     outbox_table,
 )
 from creativeflow_shared.infrastructure.sqlalchemy import _transactions as transactions_module
+from creativeflow_shared.testing import AsyncHarness, SyncHarness
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
 
     from sqlalchemy import Engine
+
+    from creativeflow_shared.testing import UnitOfWorkHarness
 
 
 class RenderId(Identity):
@@ -119,22 +120,8 @@ def test_each_operation_takes_the_round_trips_it_must_and_no_more(
     # A commit of one aggregate with two events is one round trip; a load and a commit, two.
     expected = {"add and commit": 1, "load and save": 2} | {k: v[1] for k, v in reads.items()}
 
-    async def unit(uow_factory: Callable[[], AsyncSQLAlchemyUnitOfWork]) -> None:
-        async with uow_factory() as uow:
-            repository = uow.repository(RenderRepository)
-            if operation in reads:
-                await reads[operation][0](repository)
-            elif operation == "add and commit":
-                fresh = Render(id=RenderId.new(), name=f"fresh-{RenderId.new()}")
-                fresh.advance()
-                repository.add(fresh)
-                assert await uow.commit() == Success(None)
-            else:
-                (await repository.get(render.id)).unwrap().advance()
-                assert await uow.commit() == Success(None)
-
-    def sync_unit(bound: Engine) -> None:
-        with SQLAlchemyUnitOfWork(bound, METADATA) as uow:
+    def unit(harness: UnitOfWorkHarness) -> None:
+        with harness.open() as uow:
             repository = uow.repository(RenderRepository)
             if operation in reads:
                 reads[operation][0](repository)
@@ -149,19 +136,18 @@ def test_each_operation_takes_the_round_trips_it_must_and_no_more(
 
     @contextmanager
     def through(port: int) -> Generator[Callable[[], object]]:
+        # One body for both flavours: the async harness awaits each call of the real API.
         url = engine.url.set(host="127.0.0.1", port=port)
         if flavour == "sync":
             bound = create_engine(url)
-            yield lambda: sync_unit(bound)
+            yield lambda: unit(SyncHarness.sqlalchemy(bound, METADATA))
             bound.dispose()
             return
-        loop = asyncio.new_event_loop()
         async_engine = create_async_engine(url)
-        yield lambda: loop.run_until_complete(
-            unit(lambda: AsyncSQLAlchemyUnitOfWork(async_engine, METADATA))
-        )
-        loop.run_until_complete(async_engine.dispose())
-        loop.close()
+        harness = AsyncHarness.sqlalchemy(async_engine, METADATA)
+        yield lambda: unit(harness)
+        harness.run(async_engine.dispose())
+        harness.close()
 
     target = (engine.url.host or "127.0.0.1", engine.url.port or 5432)
     counted = count_round_trips(through, target=target)

@@ -76,13 +76,12 @@ class ServiceRepositoryContract:
         return st.builds(new_aggregate)
 
     # -- helpers ------------------------------------------------------------------------------
-    @staticmethod
-    def as_owner(aggregate: AggregateRoot[Any]) -> AbstractContextManager[object]:
+    def as_owner(self, aggregate: AggregateRoot[Any]) -> AbstractContextManager[object]:
         """The request context of the tenant ``aggregate`` claims (none if no tenant owns it)."""
-        tenant = getattr(aggregate, "tenant_id", None)
-        if tenant is None:
-            return nullcontext()
-        return use_context(RequestContext.new(tenant_id=str(comparable(tenant))))
+        tenant = self._tenant(aggregate)
+        return (
+            nullcontext() if tenant is None else use_context(RequestContext.new(tenant_id=tenant))
+        )
 
     def store(
         self, harness: UnitOfWorkHarness, kind: Aggregates, aggregate: AggregateRoot[Any]

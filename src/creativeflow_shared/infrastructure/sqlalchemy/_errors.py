@@ -167,10 +167,16 @@ def name_the_record(
 
 def _clashing_values(error: DBAPIError, table: str) -> tuple[list[str], str] | None:
     """Return the columns and the quoted values of the key of ``table`` that clashed."""
-    diagnostics = getattr(error.orig, "diag", None)
-    detail = getattr(diagnostics, "message_detail", None)
-    found = _POSTGRESQL_VALUES.fullmatch(detail) if isinstance(detail, str) else None
-    if found is None or getattr(diagnostics, "table_name", None) != table:
+    if getattr(getattr(error.orig, "diag", None), "table_name", None) != table:
+        return None
+    return _postgresql_key(error)
+
+
+def _postgresql_key(error: DBAPIError) -> tuple[list[str], str] | None:
+    """Return the columns and the quoted values of the key PostgreSQL says clashed."""
+    detail = getattr(getattr(error.orig, "diag", None), "message_detail", None)
+    found = _POSTGRESQL_KEY.fullmatch(detail) if isinstance(detail, str) else None
+    if found is None:
         return None
     columns = [column.strip().strip('"') for column in found["columns"].split(",")]
     return columns, found["values"]
@@ -191,23 +197,20 @@ def _rendered(values: list[object]) -> str | None:
 
 def _clashing_columns(error: DBAPIError) -> frozenset[str] | None:
     """Return the columns of the unique key a driver error names (PostgreSQL, SQLite)."""
-    original = error.orig
-    detail = getattr(getattr(original, "diag", None), "message_detail", None)
-    found = _POSTGRESQL_KEY.match(detail) if isinstance(detail, str) else None
-    if found is not None:
-        return frozenset(column.strip().strip('"') for column in found["columns"].split(","))
-    text = str(original)
+    quoted = _postgresql_key(error)
+    if quoted is not None:
+        return frozenset(quoted[0])
+    text = str(error.orig)
     if text.startswith(_SQLITE_UNIQUE):
         columns = text.removeprefix(_SQLITE_UNIQUE).split(",")
         return frozenset(column.strip().rpartition(".")[2] for column in columns)
     return None
 
 
-#: "Key (tenant_id, sku)=(...) already exists." (the values are not read: they may be secret).
-_POSTGRESQL_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+#: "Key (tenant_id, sku)=(t-1, abc) already exists." The values are only ever compared with
+#: the new records' (``name_the_record``), never copied into an error: they may be secret.
+_POSTGRESQL_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) already exists\.")
 _SQLITE_UNIQUE = "UNIQUE constraint failed: "
-#: The whole detail, to compare the values with a batch's (see ``name_the_record``).
-_POSTGRESQL_VALUES = re.compile(r"Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) already exists\.")
 
 
 def _code_of(error: DBAPIError) -> str | None:
