@@ -29,6 +29,8 @@ class RequestContext:
         tenant_id: The tenant whose data may be read and written; ``None`` outside tenancy.
         actor_id: Who acts (a user, an API key, a service).
         traceparent: The W3C trace context header, passed on to outgoing calls and messages.
+        tracestate: The W3C ``tracestate`` header that travels beside ``traceparent``
+            (vendor-specific trace data), passed on with it.
 
     Raises:
         ValueError: If ``tenant_id`` is empty, longer than ``TENANT_ID_MAX_LENGTH``
@@ -48,6 +50,7 @@ class RequestContext:
     tenant_id: str | None = None
     actor_id: str | None = None
     traceparent: str | None = None
+    tracestate: str | None = None
 
     @classmethod
     def new(
@@ -56,6 +59,7 @@ class RequestContext:
         tenant_id: str | None = None,
         actor_id: str | None = None,
         traceparent: str | None = None,
+        tracestate: str | None = None,
     ) -> RequestContext:
         """Start a new flow with a fresh correlation id."""
         return cls(
@@ -63,6 +67,7 @@ class RequestContext:
             tenant_id=tenant_id,
             actor_id=actor_id,
             traceparent=traceparent,
+            tracestate=tracestate,
         )
 
     def __post_init__(self) -> None:
@@ -77,7 +82,13 @@ class RequestContext:
             )
             raise ValueError(msg)
         # Each travels in the headers of every outbox row the request's commits write.
-        facts = (self.correlation_id, self.causation_id, self.actor_id, self.traceparent)
+        facts = (
+            self.correlation_id,
+            self.causation_id,
+            self.actor_id,
+            self.traceparent,
+            self.tracestate,
+        )
         if not storable(facts):
             msg = "the facts of a request context are valid text without NUL characters"
             raise ValueError(msg)

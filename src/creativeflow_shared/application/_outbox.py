@@ -42,7 +42,8 @@ class OutboxMessage:
         event_type: The event's stable type name.
         schema_version: The version of the payload's shape.
         payload: The event's fields as JSON-compatible data.
-        headers: Request context: correlation, causation, tenant, actor, traceparent.
+        headers: Request context: correlation, causation, tenant, actor, traceparent and
+            tracestate (each present only when the context has it).
         occurred_at: When the event happened.
     """
 
@@ -73,6 +74,7 @@ class OutboxMessage:
             "tenant_id": context.tenant_id,
             "actor_id": context.actor_id,
             "traceparent": context.traceparent,
+            "tracestate": context.tracestate,
         }
         return cls(
             id=event.event_id,
