@@ -27,6 +27,12 @@ def test_new_starts_a_flow_with_a_fresh_uuid7_correlation_id() -> None:
     )
 
 
+def test_new_carries_the_trace_state_beside_the_trace_parent() -> None:
+    actual = RequestContext.new(traceparent="00-abc-def-01", tracestate="vendor=opaque")
+
+    assert (actual.traceparent, actual.tracestate) == ("00-abc-def-01", "vendor=opaque")
+
+
 def test_new_gives_every_flow_its_own_correlation_id() -> None:
     first, second = RequestContext.new(), RequestContext.new()
 
@@ -110,7 +116,9 @@ def test_the_longest_tenant_id_is_accepted() -> None:
     assert RequestContext.new(tenant_id=tenant).tenant_id == tenant
 
 
-@pytest.mark.parametrize("field", ["correlation_id", "causation_id", "actor_id", "traceparent"])
+@pytest.mark.parametrize(
+    "field", ["correlation_id", "causation_id", "actor_id", "traceparent", "tracestate"]
+)
 @pytest.mark.parametrize("poison", ["nul\x00", "lone \ud800"], ids=["NUL", "lone surrogate"])
 def test_a_fact_not_every_store_keeps_is_refused(field: str, poison: str) -> None:
     facts = {"correlation_id": "c-1", field: poison}

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
-from creativeflow_shared.application import OutboxMessage, RequestContext, use_context
-from creativeflow_shared.domain import AggregateRoot, DomainEvent, Identity
+from creativeflow_shared.application import (
+    OUTBOX_NAME_MAX_LENGTH,
+    OutboxMessage,
+    RequestContext,
+    use_context,
+)
+from creativeflow_shared.application._outbox import refuse_messages
+from creativeflow_shared.domain import (
+    AggregateRoot,
+    AlreadyExistsError,
+    DomainEvent,
+    Identity,
+    InvalidInputError,
+)
 
 _AT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
@@ -63,6 +77,21 @@ def test_from_event_leaves_absent_context_fields_out_of_the_headers() -> None:
     }
 
 
+def test_from_event_puts_the_trace_state_in_the_headers_beside_the_trace_parent() -> None:
+    event = ClockTicked(tick=1)
+    context = RequestContext(
+        correlation_id="c-1", traceparent="00-t-s-01", tracestate="vendor=opaque"
+    )
+
+    actual = OutboxMessage.from_event(event, context=context)
+
+    assert actual.headers == {
+        "correlation_id": "c-1",
+        "traceparent": "00-t-s-01",
+        "tracestate": "vendor=opaque",
+    }
+
+
 def test_from_event_files_an_event_without_an_aggregate_under_none_and_its_own_id() -> None:
     event = ClockTicked(tick=1)
 
@@ -82,3 +111,38 @@ def test_from_event_takes_the_current_request_context_by_default() -> None:
         actual = OutboxMessage.from_event(ClockTicked(tick=2))
 
     assert actual.headers == {"correlation_id": context.correlation_id, "tenant_id": "t-9"}
+
+
+# -- what every store keeps -------------------------------------------------------------------
+def _message(**changes: Any) -> OutboxMessage:
+    event = ClockTicked(tick=1, occurred_at=_AT)
+    message = OutboxMessage.from_event(event, context=RequestContext(correlation_id="c-1"))
+    return replace(message, **changes)
+
+
+def test_refuse_messages_keeps_messages_every_store_keeps() -> None:
+    assert refuse_messages([_message(), _message()]) is None
+
+
+def test_refuse_messages_refuses_an_event_written_twice() -> None:
+    message = _message()
+
+    actual = refuse_messages([message, message])
+
+    assert isinstance(actual, AlreadyExistsError)
+
+
+def test_refuse_messages_names_every_payload_and_name_no_store_keeps() -> None:
+    messages = [
+        _message(),
+        _message(payload={"note": "nul\x00"}),
+        _message(event_type="e" * (OUTBOX_NAME_MAX_LENGTH + 1)),
+    ]
+
+    actual = refuse_messages(messages)
+
+    assert isinstance(actual, InvalidInputError)
+    assert [(problem.loc, problem.type) for problem in actual.field_errors] == [
+        (("events", 1, "payload", "note"), "unstorable"),
+        (("events", 2), "string_too_long"),
+    ]
