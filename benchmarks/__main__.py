@@ -18,7 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import data_mapper, domain, persistence, round_trips
+from . import data_mapper, domain, persistence, relay, round_trips
 from ._databases import DEFAULT_POSTGRES_URL, Postgres
 from ._harness import (
     DEFAULT_PROCESS_RUNS,
@@ -169,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepared = persistence.cases(selected, stack, args.postgres)
         mapped = data_mapper.cases(selected, stack, args.postgres)
         trips = round_trips.cases(selected, stack, Postgres(args.postgres, stack))
+        trips += relay.cases(selected, stack, Postgres(args.postgres, stack))
         cases += prepared.cases + mapped.cases + trips
         notes = prepared.notes + mapped.notes
         process_cases = [case for case in domain.process_cases() if selected(case.name)]

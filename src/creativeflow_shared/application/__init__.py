@@ -20,6 +20,7 @@ from creativeflow_shared.application._documents import (
     json_kind,
     project,
 )
+from creativeflow_shared.application._envelope import AMQPMessage, CloudEventEnvelope
 from creativeflow_shared.application._message_bus import (
     AsyncMessageBus,
     Command,
@@ -37,6 +38,12 @@ from creativeflow_shared.application._pagination import (
     encode_cursor,
 )
 from creativeflow_shared.application._queries import MAX_COMPARED_VALUES
+from creativeflow_shared.application._relay import (
+    RELAY_ID_MAX_LENGTH,
+    OutboxRelay,
+    RelayCounters,
+    RelayPolicy,
+)
 from creativeflow_shared.application._repository import Repository
 from creativeflow_shared.application._retry import retry, retry_async
 from creativeflow_shared.application._storable import storable, unstorable_fields
@@ -47,10 +54,13 @@ __all__ = [
     "MAX_COMPARED_VALUES",
     "MAX_PAGE_SIZE",
     "OUTBOX_NAME_MAX_LENGTH",
+    "RELAY_ID_MAX_LENGTH",
     "TENANT_ID_MAX_LENGTH",
+    "AMQPMessage",
     "AsyncMessageBus",
     "AsyncRepository",
     "AsyncUnitOfWork",
+    "CloudEventEnvelope",
     "Command",
     "CommandClass",
     "CommitError",
@@ -60,8 +70,11 @@ __all__ = [
     "JsonKind",
     "MessageBus",
     "OutboxMessage",
+    "OutboxRelay",
     "Page",
     "ProjectionRequest",
+    "RelayCounters",
+    "RelayPolicy",
     "Repository",
     "RequestContext",
     "UnitOfWork",

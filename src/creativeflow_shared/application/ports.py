@@ -12,6 +12,10 @@ repositories give it:
 * ``RecordCodec``: how a repository's aggregates become records and back;
 * ``StoreProvider`` and ``OutboxStore``: the stores of one transaction, as a unit of work
   asks its backend for them;
+* ``RelayStore`` and ``EventPublisher``: what the outbox relay claims messages from and
+  publishes them through, with what they pass it (``ClaimedMessage``, ``FailedMessage``,
+  ``PublishOutcome``, ``DeadLetter``, ``OutboxStats``), and the rule every relay store
+  claims by (``claim_runs``, ``ClaimableRow``, ``publication_order``);
 * ``Runner``: how an async unit of work runs a synchronous step;
 * ``set_version`` and ``snapshot_of``: how persistence sets the version it owns, and the
   state it compares to tell a change.
@@ -25,6 +29,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
+from creativeflow_shared.application._relay_claims import (
+    ClaimableRow,
+    claim_runs,
+    publication_order,
+)
+from creativeflow_shared.application._relay_ports import EventPublisher, RelayStore
+from creativeflow_shared.application._relay_records import (
+    ClaimedMessage,
+    DeadLetter,
+    FailedMessage,
+    OutboxStats,
+    PublishOutcome,
+)
 from creativeflow_shared.domain import (
     AggregateRoot,
     AlreadyExistsError,
@@ -43,16 +60,26 @@ if TYPE_CHECKING:
     from creativeflow_shared.application._outbox import OutboxMessage
 
 __all__ = [
+    "ClaimableRow",
+    "ClaimedMessage",
+    "DeadLetter",
+    "EventPublisher",
+    "FailedMessage",
+    "OutboxStats",
     "OutboxStore",
     "Projection",
+    "PublishOutcome",
     "RecordCodec",
     "RecordQuery",
     "RecordStore",
+    "RelayStore",
     "Runner",
     "Storage",
     "StoreProvider",
     "StoredRecord",
     "WriteError",
+    "claim_runs",
+    "publication_order",
     "set_version",
     "snapshot_of",
 ]

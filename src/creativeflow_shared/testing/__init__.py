@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         InMemoryRecordStore,
         InMemoryUnitOfWork,
     )
+    from creativeflow_shared.testing._relay_fakes import InMemoryPublisher, InMemoryRelayStore
     from creativeflow_shared.testing._repository_contract import RepositoryContract
     from creativeflow_shared.testing._service_contract import ServiceRepositoryContract
     from creativeflow_shared.testing._strategies import (
@@ -95,6 +96,8 @@ else:
         "InMemoryDatabase": "creativeflow_shared.testing._in_memory",
         "InMemoryRecordStore": "creativeflow_shared.testing._in_memory",
         "InMemoryUnitOfWork": "creativeflow_shared.testing._in_memory",
+        "InMemoryPublisher": "creativeflow_shared.testing._relay_fakes",
+        "InMemoryRelayStore": "creativeflow_shared.testing._relay_fakes",
         "RepositoryContract": "creativeflow_shared.testing._repository_contract",
         "ServiceRepositoryContract": "creativeflow_shared.testing._service_contract",
         "aware_datetimes": "creativeflow_shared.testing._strategies",
@@ -155,7 +158,9 @@ __all__ = [
     "ContractPartRow",
     "ContractRows",
     "InMemoryDatabase",
+    "InMemoryPublisher",
     "InMemoryRecordStore",
+    "InMemoryRelayStore",
     "InMemoryUnitOfWork",
     "RepositoryContract",
     "RepositoryFacade",

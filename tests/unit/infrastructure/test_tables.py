@@ -220,6 +220,8 @@ def test_the_outbox_uses_the_change_data_capture_column_names() -> None:
         ("attempts", Integer, False),
         ("last_error", Text, True),
         ("status", String, False),
+        ("leased_by", String, True),
+        ("leased_until", UtcDateTime, True),
     ]
     assert table.c.id.primary_key is True
 

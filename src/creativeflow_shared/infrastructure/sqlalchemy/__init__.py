@@ -19,6 +19,7 @@ from creativeflow_shared.infrastructure.sqlalchemy._errors import (
 )
 from creativeflow_shared.infrastructure.sqlalchemy._migrations import render_item
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
+from creativeflow_shared.infrastructure.sqlalchemy._relay_store import SQLAlchemyRelayStore
 from creativeflow_shared.infrastructure.sqlalchemy._row_store import SQLAlchemyRowStore
 from creativeflow_shared.infrastructure.sqlalchemy._tables import (
     document_table,
@@ -39,6 +40,7 @@ __all__ = [
     "ReferenceViolationError",
     "SQLAlchemyDocumentStore",
     "SQLAlchemyOutboxStore",
+    "SQLAlchemyRelayStore",
     "SQLAlchemyRowStore",
     "SQLAlchemyUnitOfWork",
     "SpecificationCompiler",

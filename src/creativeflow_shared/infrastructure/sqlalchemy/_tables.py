@@ -22,7 +22,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from creativeflow_shared.application import OUTBOX_NAME_MAX_LENGTH, TENANT_ID_MAX_LENGTH
+from creativeflow_shared.application import (
+    OUTBOX_NAME_MAX_LENGTH,
+    RELAY_ID_MAX_LENGTH,
+    TENANT_ID_MAX_LENGTH,
+)
 from creativeflow_shared.infrastructure.sqlalchemy._column_types import UtcDateTime, column_type
 
 if TYPE_CHECKING:
@@ -143,7 +147,8 @@ def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:
     Column names follow the outbox event router convention of change-data-capture tools
     (``id``, ``aggregatetype``, ``aggregateid``, ``type``, ``payload``), so that CDC can replace
     the polling relay without a migration. The rest serve the relay: schema version, headers,
-    timestamps, attempts, last error and status (``pending``, ``published``, ``dead``).
+    timestamps, attempts, last error, status (``pending``, ``published``, ``dead``) and the
+    lease a relay holds on a row it publishes (``leased_by``, ``leased_until``).
 
     Raises:
         ValueError: If ``metadata`` already holds an outbox table (a unit of work writes its
@@ -170,6 +175,8 @@ def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("last_error", Text, nullable=True),
         Column("status", String(16), nullable=False, server_default=text("'pending'")),
+        Column("leased_by", String(RELAY_ID_MAX_LENGTH), nullable=True),
+        Column("leased_until", UtcDateTime, nullable=True),
         Index(f"ix_{name}_status_available_at", "status", "available_at"),
         Index(f"ix_{name}_aggregate", "aggregatetype", "aggregateid", "aggregateversion"),
     )
