@@ -298,3 +298,18 @@ async def test_a_publisher_that_raises_leaves_every_message_for_the_next_batch(
     again = OutboxRelay(outbox.store, publisher, clock=FixedClock(T0))
     assert await again.run_until_empty() == 2  # released at once, not after the lease
     assert {m.id for m in publisher.published} == {m.id for m in messages}
+
+
+@pytest.mark.asyncio
+async def test_a_broker_error_no_store_keeps_is_kept_cleaned(outbox: Outbox) -> None:
+    poison = message("a", 1)
+    outbox.add([poison])
+    hostile = "bad\x00route \ud800 " + "x" * 5000
+    publisher = InMemoryPublisher(refuse=lambda _message: hostile)
+    policy = RelayPolicy(max_attempts=1)
+    relay = OutboxRelay(outbox.store, publisher, policy=policy, clock=FixedClock(T0))
+    await relay.relay_batch()
+    (letter,) = await outbox.store.dead_letters(limit=10)
+    assert letter.last_error is not None
+    assert letter.last_error.startswith("bad\ufffdroute ? xxx")
+    assert len(letter.last_error) == 1000

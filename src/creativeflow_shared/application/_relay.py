@@ -285,7 +285,7 @@ class OutboxRelay:
                     del batch.chains[key]
                 continue
             attempts = claimed.attempts + 1
-            error = outcome.failures.get(message_id, "not confirmed by the broker")
+            error = _storable_error(outcome.failures.get(message_id, "not confirmed by the broker"))
             retry_at = self._policy.retry_at(attempts, now, self._jitter())
             batch.failed.append(FailedMessage(id=message_id, error=error, retry_at=retry_at))
             chain.popleft()
@@ -316,6 +316,20 @@ class OutboxRelay:
         if batch.released:
             await store.release(self.relay_id, batch.released)
             self.counters.released += len(batch.released)
+
+
+#: The longest failure text a relay keeps as a message's last error.
+_ERROR_MAX_LENGTH = 1000
+
+
+def _storable_error(error: str) -> str:
+    """``error`` as every store keeps it: no NUL, no lone surrogate, at most 1000 characters.
+
+    A broker's error text is not ours: one that PostgreSQL refused would fail the mark, and
+    the message would never be counted, retried on time or dead-lettered.
+    """
+    text = error.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    return text[:_ERROR_MAX_LENGTH]
 
 
 def _chains(claimed: list[ClaimedMessage]) -> dict[tuple[str, str], deque[ClaimedMessage]]:

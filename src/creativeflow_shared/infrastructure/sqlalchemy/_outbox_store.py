@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, insert, select
 
@@ -13,10 +13,10 @@ from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Row
     from sqlalchemy.sql import Insert
 
-__all__ = ["SQLAlchemyOutboxStore"]
+__all__ = ["SQLAlchemyOutboxStore", "outbox_message"]
 
 # One statement per table: a new one per call would have its cache key computed again.
 _INSERTS: Memo[Insert] = Memo("outbox insert")
@@ -64,18 +64,22 @@ class SQLAlchemyOutboxStore:
             Every stored message, equal to the one ``append`` was given.
         """
         table = self._table
-        rows = self._connection.execute(select(table).order_by(table.c.id)).mappings()
         return [
-            OutboxMessage(
-                id=row["id"],
-                aggregate_type=row["aggregatetype"],
-                aggregate_id=row["aggregateid"],
-                aggregate_version=row["aggregateversion"],
-                event_type=row["type"],
-                schema_version=row["schemaversion"],
-                payload=row["payload"],
-                headers=row["headers"],
-                occurred_at=row["occurred_at"],
-            )
-            for row in rows
+            outbox_message(row)
+            for row in self._connection.execute(select(table).order_by(table.c.id))
         ]
+
+
+def outbox_message(row: Row[Any]) -> OutboxMessage:
+    """The message an outbox row holds (a row of every column of the table)."""
+    return OutboxMessage(
+        id=row.id,
+        aggregate_type=row.aggregatetype,
+        aggregate_id=row.aggregateid,
+        aggregate_version=row.aggregateversion,
+        event_type=row.type,
+        schema_version=row.schemaversion,
+        payload=row.payload,
+        headers=row.headers,
+        occurred_at=row.occurred_at,
+    )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import (
     Engine,
@@ -33,7 +33,6 @@ from sqlalchemy import (
     update,
 )
 
-from creativeflow_shared.application import OutboxMessage
 from creativeflow_shared.application.ports import (
     ClaimableRow,
     ClaimedMessage,
@@ -41,13 +40,14 @@ from creativeflow_shared.application.ports import (
     OutboxStats,
     claim_runs,
 )
+from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import outbox_message
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
     from uuid import UUID
 
-    from sqlalchemy import Connection, Row, Table
+    from sqlalchemy import Connection, Table
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from creativeflow_shared.application.ports import FailedMessage
@@ -144,7 +144,9 @@ class SQLAlchemyRelayStore:
         def read(connection: Connection) -> list[DeadLetter]:
             """The dead letters, read in the store's transaction."""
             return [
-                DeadLetter(message=_message(row), attempts=row.attempts, last_error=row.last_error)
+                DeadLetter(
+                    message=outbox_message(row), attempts=row.attempts, last_error=row.last_error
+                )
                 for row in connection.execute(statement)
             ]
 
@@ -251,7 +253,7 @@ class SQLAlchemyRelayStore:
         chosen = claim_runs(heads, pending, limit=limit, now=now)
         chosen_ids = [row.id for row in chosen]
         messages = {
-            row.id: _message(row)
+            row.id: outbox_message(row)
             for row in connection.execute(select(table).where(o.id.in_(chosen_ids)))
         }
         connection.execute(
@@ -270,20 +272,6 @@ class SQLAlchemyRelayStore:
 def _in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
     with engine.begin() as connection:
         return work(connection)
-
-
-def _message(row: Row[Any]) -> OutboxMessage:
-    return OutboxMessage(
-        id=row.id,
-        aggregate_type=row.aggregatetype,
-        aggregate_id=row.aggregateid,
-        aggregate_version=row.aggregateversion,
-        event_type=row.type,
-        schema_version=row.schemaversion,
-        payload=row.payload,
-        headers=row.headers,
-        occurred_at=row.occurred_at,
-    )
 
 
 def _count(result: object) -> int:
