@@ -1,0 +1,49 @@
+"""Publishing one message and waiting for the broker's answer, as a failure reason or none."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Final
+
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError, DeliveryError, PublishError
+
+if TYPE_CHECKING:
+    from aio_pika.abc import AbstractExchange, AbstractMessage
+
+__all__ = ["BROKER_FAULTS", "publish_confirmed"]
+
+#: What a publication, an acknowledgement or a declaration raises when the broker or the
+#: connection fails (a closed channel, a lost connection, a timeout), as opposed to a bug.
+BROKER_FAULTS: Final = (AMQPError, ChannelInvalidStateError, OSError, TimeoutError)
+
+
+async def publish_confirmed(
+    exchange: AbstractExchange, message: AbstractMessage, routing_key: str, *, within: float
+) -> str | None:
+    """Publish ``message`` as mandatory and wait for the broker's confirm.
+
+    The channel must have publisher confirms on and ``on_return_raises``, so that a returned
+    (unroutable) message raises instead of passing for a confirmed one.
+
+    Returns:
+        ``None`` when the broker confirmed the message, or why it did not: returned as
+        unroutable, refused (``basic.nack``), no answer within ``within`` seconds, or the
+        channel or connection failed.
+    """
+    try:
+        await exchange.publish(message, routing_key, mandatory=True, timeout=within)
+    except PublishError as returned:
+        return f"unroutable: {returned}"
+    except DeliveryError:
+        return "refused: the broker did not confirm it (basic.nack)"
+    except TimeoutError:
+        return f"no confirm from the broker within {within:g} s"
+    except BROKER_FAULTS as fault:
+        return f"not sent: {type(fault).__name__}: {fault}".rstrip(": ")
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # the caller is being cancelled: let it end
+        # The channel closed under the publication and cancelled its confirm.
+        return "not sent: the channel closed before the broker confirmed it"
+    return None
