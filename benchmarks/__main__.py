@@ -18,7 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import data_mapper, domain, persistence, relay, round_trips
+from . import data_mapper, domain, fastapi_endpoint, persistence, relay, round_trips
 from ._databases import DEFAULT_POSTGRES_URL, Postgres
 from ._harness import (
     DEFAULT_PROCESS_RUNS,
@@ -83,6 +83,15 @@ def _parser() -> argparse.ArgumentParser:
             "the PostgreSQL server of the persistence cases, which run in a schema of their own "
             "dropped afterwards; skipped when unreachable "
             "(default: $BENCHMARKS_POSTGRES_URL or %(default)s)"
+        ),
+    )
+    parser.add_argument(
+        "--rabbitmq",
+        metavar="URL",
+        default=os.environ.get("BENCHMARKS_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        help=(
+            "the RabbitMQ broker of the relay case; skipped when unreachable "
+            "(default: $BENCHMARKS_RABBITMQ_URL or %(default)s)"
         ),
     )
     return parser
@@ -169,7 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepared = persistence.cases(selected, stack, args.postgres)
         mapped = data_mapper.cases(selected, stack, args.postgres)
         trips = round_trips.cases(selected, stack, Postgres(args.postgres, stack))
-        trips += relay.cases(selected, stack, Postgres(args.postgres, stack))
+        trips += relay.cases(selected, stack, Postgres(args.postgres, stack), args.rabbitmq)
+        trips += fastapi_endpoint.cases(selected, stack)
         cases += prepared.cases + mapped.cases + trips
         notes = prepared.notes + mapped.notes
         process_cases = [case for case in domain.process_cases() if selected(case.name)]

@@ -1,7 +1,10 @@
 """Relay throughput on PostgreSQL: the library's relay against a hand-written relay loop.
 
-One call relays one batch of 100 outbox rows to an in-memory publisher (so that the broker's
-cost does not hide the relay's). The baseline is the loop a service writes by hand on the same
+One call relays one batch of 100 outbox rows, to an in-memory publisher (so that the broker's
+cost does not hide the relay's) and, in a second case, to RabbitMQ with publisher confirms
+against a hand-written aio-pika loop that publishes the batch concurrently and awaits every
+confirm (no CloudEvents envelope, no order per aggregate). The baseline is the loop a service
+writes by hand on the same
 table and engine: ``SELECT … ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED``, publish, one
 ``UPDATE … SET status = 'published'``, in one transaction, with no per-aggregate order, no
 lease and no retries. The library claims by aggregate head under a lease, publishes in waves
@@ -14,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, delete, select, update
 
@@ -32,14 +36,16 @@ from ._databases import Postgres, progress
 from ._harness import Case
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Coroutine
     from contextlib import ExitStack
+    from uuid import UUID
 
     from sqlalchemy import Engine, Table
 
 __all__ = ["cases"]
 
 _NAME = "postgresql: relay a batch of 100 outbox rows (in-memory publisher)"
+_BROKER_NAME = "postgresql + rabbitmq: relay a batch of 100 outbox rows (publisher confirms)"
 BATCH = 100
 AGGREGATES = 50
 _METADATA = MetaData()
@@ -54,9 +60,13 @@ class _Outbox:
         self.table = table
         self.publisher = InMemoryPublisher()
         self._versions = itertools.count(1)
+        #: Run before each preparation (emptying a broker's queue, say).
+        self.before_prepare: list[Callable[[], object]] = []
 
     def prepare(self, calls: int) -> None:
         """Delete what was published; insert ``calls`` batches' worth of pending rows."""
+        for step in self.before_prepare:
+            step()
         at = datetime.now(UTC) - timedelta(seconds=1)
         rows: list[OutboxMessage] = []
         while len(rows) < calls * BATCH:
@@ -82,7 +92,11 @@ def _message(aggregate: int, version: int, at: datetime) -> OutboxMessage:
     )
 
 
-def _hand_written(outbox: _Outbox, runner: asyncio.Runner) -> Callable[[], object]:
+def _hand_written(
+    outbox: _Outbox,
+    runner: asyncio.Runner,
+    publish: Callable[[list[OutboxMessage]], Coroutine[Any, Any, list[UUID]]] | None = None,
+) -> Callable[[], object]:
     table = outbox.table
     c = table.c
     claim = (
@@ -110,10 +124,13 @@ def _hand_written(outbox: _Outbox, runner: asyncio.Runner) -> Callable[[], objec
                 )
                 for row in rows
             ]
-            outcome = runner.run(outbox.publisher.publish(messages))
+            if publish is None:
+                confirmed = list(runner.run(outbox.publisher.publish(messages)).confirmed)
+            else:
+                confirmed = list(runner.run(publish(messages)))
             connection.execute(
                 update(table)
-                .where(c.id.in_(list(outcome.confirmed)))
+                .where(c.id.in_(confirmed))
                 .values(status="published", published_at=datetime.now(UTC))
             )
         return len(rows)
@@ -121,34 +138,118 @@ def _hand_written(outbox: _Outbox, runner: asyncio.Runner) -> Callable[[], objec
     return relay_once
 
 
-def cases(selected: Callable[[str], bool], stack: ExitStack, postgres: Postgres) -> list[Case]:
-    """The relay case, when selected and PostgreSQL is reachable."""
-    if not selected(_NAME) or not postgres.ready():
+def cases(
+    selected: Callable[[str], bool], stack: ExitStack, postgres: Postgres, broker_url: str
+) -> list[Case]:
+    """The relay cases, when selected and PostgreSQL (and RabbitMQ) are reachable."""
+    wanted = [name for name in (_NAME, _BROKER_NAME) if selected(name)]
+    if not wanted or not postgres.ready():
         return []
     progress("preparing the relay ...")
     engine = postgres.engine(_METADATA)
     outbox = _Outbox(engine, _OUTBOX)
     runner = stack.enter_context(asyncio.Runner())
-    relay = OutboxRelay(
-        SQLAlchemyRelayStore(engine, _OUTBOX),
-        outbox.publisher,
-        policy=RelayPolicy(batch_size=BATCH),
-    )
-    hand_written = _hand_written(outbox, runner)
+    built: list[Case] = []
+    if _NAME in wanted:
+        relay = OutboxRelay(
+            SQLAlchemyRelayStore(engine, _OUTBOX),
+            outbox.publisher,
+            policy=RelayPolicy(batch_size=BATCH),
+        )
+        built.append(_case(_NAME, relay, outbox, runner, _hand_written(outbox, runner)))
+    if _BROKER_NAME in wanted:
+        broker = _broker_sides(broker_url, engine, outbox, runner, stack)
+        if broker is not None:
+            built.append(_case(_BROKER_NAME, *broker))
+    return built
+
+
+def _case(
+    name: str,
+    relay: OutboxRelay,
+    outbox: _Outbox,
+    runner: asyncio.Runner,
+    hand_written: Callable[[], object],
+) -> Case:
     outbox.prepare(1)
     assert runner.run(relay.relay_batch()) == BATCH
     outbox.prepare(1)
     assert hand_written() == BATCH
-    return [
-        Case(
-            name=_NAME,
-            library=lambda: runner.run(relay.relay_batch()),
-            baseline=hand_written,
-            target=1.25,  # throughput at least 0.8x the hand-written loop's
-            baseline_label=(
-                "SQLAlchemy Core: SELECT ... LIMIT 100 FOR UPDATE SKIP LOCKED; publish; "
-                "UPDATE status (no order per aggregate, no lease, no retries)"
-            ),
-            prepare=outbox.prepare,
+    return Case(
+        name=name,
+        library=lambda: runner.run(relay.relay_batch()),
+        baseline=hand_written,
+        target=1.25,  # throughput at least 0.8x the hand-written loop's
+        baseline_label=(
+            "SQLAlchemy Core: SELECT ... LIMIT 100 FOR UPDATE SKIP LOCKED; publish; "
+            "UPDATE status (no order per aggregate, no lease, no retries)"
+        ),
+        prepare=outbox.prepare,
+    )
+
+
+def _broker_sides(
+    url: str, engine: Engine, outbox: _Outbox, runner: asyncio.Runner, stack: ExitStack
+) -> tuple[OutboxRelay, _Outbox, asyncio.Runner, Callable[[], object]] | None:
+    """The relay through ``RabbitMQPublisher`` and the hand-written aio-pika loop."""
+    try:
+        import aio_pika  # noqa: PLC0415 (the rabbitmq extra, when the case is selected)
+
+        from creativeflow_shared.infrastructure.rabbitmq import (  # noqa: PLC0415
+            RabbitMQPublisher,
         )
-    ]
+
+        connection = runner.run(aio_pika.connect(url, timeout=5))
+    except (ImportError, OSError) as error:
+        progress(f"RabbitMQ is not reachable ({type(error).__name__}): relay case skipped")
+        return None
+    exchange_name = f"bench-relay-{uuid7().hex[:8]}"
+
+    async def declare() -> tuple[Any, Any]:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        exchange = await channel.declare_exchange(
+            exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        queue = await channel.declare_queue(f"{exchange_name}.sink", durable=True)
+        await queue.bind(exchange, routing_key="#")
+        return exchange, queue
+
+    exchange, queue = runner.run(declare())
+
+    async def cleanup() -> None:
+        await queue.delete(if_unused=False, if_empty=False)
+        await exchange.delete()
+        await connection.close()
+
+    stack.callback(lambda: runner.run(cleanup()))
+    publisher = RabbitMQPublisher(connection, exchange=exchange_name, source="/benchmarks")
+    runner.run(publisher.connect())
+    stack.callback(lambda: runner.run(publisher.close()))
+    outbox.before_prepare.append(lambda: runner.run(queue.purge()))  # the sink stays small
+
+    async def publish(messages: list[OutboxMessage]) -> list[UUID]:
+        sent = [
+            exchange.publish(
+                aio_pika.Message(
+                    json.dumps(m.payload).encode(),
+                    content_type="application/json",
+                    message_id=str(m.id),
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    headers={"aggregateid": m.aggregate_id},
+                ),
+                routing_key=m.event_type,
+                mandatory=True,
+            )
+            for m in messages
+        ]
+        answers = await asyncio.gather(*sent, return_exceptions=True)
+        return [
+            m.id
+            for m, answer in zip(messages, answers, strict=True)
+            if not isinstance(answer, BaseException)
+        ]
+
+    relay = OutboxRelay(
+        SQLAlchemyRelayStore(engine, _OUTBOX), publisher, policy=RelayPolicy(batch_size=BATCH)
+    )
+    return relay, outbox, runner, _hand_written(outbox, runner, publish)

@@ -36,7 +36,7 @@ CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 STAMP_NAME = ".creativeflow-env"
 MIN_PYTHON = (3, 11)
 #: The extras the project is developed with (its own tools come from the ``dev`` group).
-DEV_EXTRAS = "testing,postgresql,sqlite-async,security"
+DEV_EXTRAS = "testing,postgresql,sqlite-async,security,fastapi,http,rabbitmq,opentelemetry"
 DOCS_CODE = ROOT / "build" / "docs_code"
 DOCS_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 

@@ -27,7 +27,16 @@ def test_every_published_extra_installs_something() -> None:
     markers = [requirement.replace("'", '"') for requirement in requires]
     empty = [extra for extra in extras if not any(f'extra == "{extra}"' in r for r in markers)]
 
-    assert sorted(extras) == ["postgresql", "security", "sqlite-async", "testing"]
+    assert sorted(extras) == [
+        "fastapi",
+        "http",
+        "opentelemetry",
+        "postgresql",
+        "rabbitmq",
+        "security",
+        "sqlite-async",
+        "testing",
+    ]
     assert empty == []
 
 

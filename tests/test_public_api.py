@@ -9,9 +9,14 @@ import sys
 
 import pytest
 
+import creativeflow_shared.api
 import creativeflow_shared.application
 import creativeflow_shared.application.ports
+import creativeflow_shared.clients
 import creativeflow_shared.domain
+import creativeflow_shared.fastapi
+import creativeflow_shared.idempotency
+import creativeflow_shared.infrastructure.rabbitmq
 import creativeflow_shared.infrastructure.sqlalchemy
 import creativeflow_shared.testing
 
@@ -90,6 +95,8 @@ def _isort_style(names: list[str]) -> list[str]:
 
 _APPLICATION_API = [
     "DEFAULT_PAGE_SIZE",
+    "INBOX_KEY_MAX_LENGTH",
+    "INBOX_RESOURCE",
     "MAX_COMPARED_VALUES",
     "MAX_PAGE_SIZE",
     "OUTBOX_NAME_MAX_LENGTH",
@@ -118,8 +125,10 @@ _APPLICATION_API = [
     "RequestContext",
     "UnitOfWork",
     "current_context",
+    "current_trace",
     "decode_cursor",
     "encode_cursor",
+    "is_duplicate",
     "json_kind",
     "project",
     "retry",
@@ -135,6 +144,8 @@ _APPLICATION_ALIASES = {
     "CommitError",
     "DEFAULT_PAGE_SIZE",
     "ErrorHook",
+    "INBOX_KEY_MAX_LENGTH",
+    "INBOX_RESOURCE",
     "MAX_COMPARED_VALUES",
     "MAX_PAGE_SIZE",
     "OUTBOX_NAME_MAX_LENGTH",
@@ -149,6 +160,8 @@ _PORTS_API = [
     "DeadLetter",
     "EventPublisher",
     "FailedMessage",
+    "InboxEntry",
+    "InboxStore",
     "OutboxStats",
     "OutboxStore",
     "Projection",
@@ -164,6 +177,7 @@ _PORTS_API = [
     "WriteError",
     "claim_runs",
     "publication_order",
+    "run_length",
     "set_version",
     "snapshot_of",
 ]
@@ -174,6 +188,8 @@ _SQLALCHEMY_API = [
     "ExactDecimal",
     "ReferenceViolationError",
     "SQLAlchemyDocumentStore",
+    "SQLAlchemyIdempotencyStore",
+    "SQLAlchemyInboxStore",
     "SQLAlchemyOutboxStore",
     "SQLAlchemyRelayStore",
     "SQLAlchemyRowStore",
@@ -183,6 +199,9 @@ _SQLALCHEMY_API = [
     "column_type",
     "document_table",
     "document_tables",
+    "idempotency_table",
+    "inbox_of",
+    "inbox_table",
     "json_column_type",
     "outbox_of",
     "outbox_table",
@@ -203,10 +222,15 @@ _TESTING_API = [
     "ContractPartRow",
     "ContractRows",
     "InMemoryDatabase",
+    "InMemoryIdempotencyStore",
     "InMemoryPublisher",
     "InMemoryRecordStore",
     "InMemoryRelayStore",
     "InMemoryUnitOfWork",
+    "PublisherContract",
+    "PublisherHarness",
+    "RelayStoreContract",
+    "RelayStoreHarness",
     "RepositoryContract",
     "RepositoryFacade",
     "ServiceRepositoryContract",
@@ -463,6 +487,64 @@ def test_importing_the_sqlalchemy_adapters_keeps_drivers_and_test_libraries_out(
     assert "sqlalchemy" in imported
 
 
+# -- the RabbitMQ adapter ---------------------------------------------------------------------
+_RABBITMQ_API = [
+    "ATTEMPTS_HEADER",
+    "LAST_ERROR_HEADER",
+    "ConsumerCounters",
+    "ConsumerPolicy",
+    "MessageHandler",
+    "RabbitMQConsumer",
+    "RabbitMQPublisher",
+    "Topology",
+    "declare_topology",
+]
+#: Header names and the handler's type alias, documented by the ``#:`` comments beside them.
+_RABBITMQ_ALIASES = {"ATTEMPTS_HEADER", "LAST_ERROR_HEADER", "MessageHandler"}
+
+
+def test_the_rabbitmq_adapter_exports_exactly_the_pinned_names() -> None:
+    assert creativeflow_shared.infrastructure.rabbitmq.__all__ == _RABBITMQ_API
+
+
+def test_the_rabbitmq_api_is_sorted() -> None:
+    actual = creativeflow_shared.infrastructure.rabbitmq.__all__
+
+    assert actual == _isort_style(actual)
+
+
+@pytest.mark.parametrize("name", sorted(set(_RABBITMQ_API) - _RABBITMQ_ALIASES))
+def test_every_rabbitmq_class_and_function_is_importable_and_documented(name: str) -> None:
+    namespace: dict[str, object] = {}
+
+    exec(f"from creativeflow_shared.infrastructure.rabbitmq import {name}", namespace)  # noqa: S102 (a name from the pinned list)
+
+    exported = namespace[name]
+    assert exported is getattr(creativeflow_shared.infrastructure.rabbitmq, name)
+    assert _is_class_or_function(exported)
+    assert _is_documented(exported)
+
+
+@pytest.mark.parametrize("name", sorted(_RABBITMQ_ALIASES))
+def test_the_rabbitmq_names_without_a_docstring_are_aliases_or_constants(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.infrastructure.rabbitmq, name)
+
+    assert not _is_class_or_function(exported)
+
+
+def test_the_rabbitmq_adapter_imports_neither_sqlalchemy_nor_the_test_libraries() -> None:
+    imported = _imported_top_level_packages("creativeflow_shared.infrastructure.rabbitmq")
+
+    assert sorted(imported & {"sqlalchemy", "psycopg", "pytest", "hypothesis"}) == []
+    assert "aio_pika" in imported
+
+
+def test_the_pytest_plugin_imports_aio_pika_only_when_the_broker_fixture_is_used() -> None:
+    imported = _imported_top_level_packages("creativeflow_shared.testing._pytest_plugin")
+
+    assert "aio_pika" not in imported
+
+
 # -- the testing kit --------------------------------------------------------------------------
 def test_the_testing_kit_exports_exactly_the_pinned_names() -> None:
     assert creativeflow_shared.testing.__all__ == _TESTING_API
@@ -524,3 +606,213 @@ def test_every_testing_kit_function_is_importable_and_documented(name: str) -> N
     exported = namespace[name]
     assert callable(exported)
     assert (getattr(exported, "__doc__", None) or "").strip() != ""
+
+
+# -- the API conventions ----------------------------------------------------------------------
+_API_API = [
+    "PROBLEM_JSON",
+    "PROBLEM_TYPE_BASE",
+    "ApiModel",
+    "CursorPageResponse",
+    "ErrorMapping",
+    "FieldProblem",
+    "PageResponse",
+    "Problem",
+    "ProblemMapper",
+    "ProblemResponse",
+    "Versioned",
+    "check_if_match",
+    "error_from_problem",
+    "etag_for",
+    "if_none_match_hit",
+    "problem_for",
+]
+#: Constants, documented by the ``#:`` comments beside them.
+_API_CONSTANTS = {"PROBLEM_JSON", "PROBLEM_TYPE_BASE"}
+
+
+def test_the_api_conventions_export_exactly_the_pinned_names() -> None:
+    assert creativeflow_shared.api.__all__ == _API_API
+
+
+def test_the_api_conventions_api_is_sorted() -> None:
+    actual = creativeflow_shared.api.__all__
+
+    assert actual == _isort_style(actual)
+
+
+@pytest.mark.parametrize("name", sorted(set(_API_API) - _API_CONSTANTS))
+def test_every_api_convention_is_a_documented_class_or_function(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.api, name)
+
+    assert _is_class_or_function(exported)
+    assert _is_documented(exported)
+
+
+@pytest.mark.parametrize("name", sorted(_API_CONSTANTS))
+def test_the_api_constants_are_text(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.api, name)
+
+    assert isinstance(exported, str)
+
+
+def test_importing_the_api_conventions_keeps_web_persistence_and_test_libraries_out() -> None:
+    imported = _imported_top_level_packages("creativeflow_shared.api")
+
+    assert sorted(imported & set(_KEPT_OUT_OF_THE_DOMAIN)) == []
+
+
+# -- the service clients ----------------------------------------------------------------------
+_CLIENTS_API = [
+    "CORRELATION_ID_HEADER",
+    "TENANT_ID_HEADER",
+    "AsyncServiceClient",
+    "CallPolicy",
+    "ServiceCall",
+    "ServiceClient",
+    "call",
+    "context_headers",
+    "expecting",
+]
+#: Constants, documented by the ``#:`` comments beside them.
+_CLIENTS_CONSTANTS = {"CORRELATION_ID_HEADER", "TENANT_ID_HEADER"}
+
+
+def test_the_service_clients_export_exactly_the_pinned_names() -> None:
+    assert creativeflow_shared.clients.__all__ == _CLIENTS_API
+
+
+def test_the_service_clients_api_is_sorted() -> None:
+    actual = creativeflow_shared.clients.__all__
+
+    assert actual == _isort_style(actual)
+
+
+@pytest.mark.parametrize("name", sorted(set(_CLIENTS_API) - _CLIENTS_CONSTANTS))
+def test_every_service_client_name_is_a_documented_class_or_function(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.clients, name)
+
+    assert _is_class_or_function(exported)
+    assert _is_documented(exported)
+
+
+@pytest.mark.parametrize("name", sorted(_CLIENTS_CONSTANTS))
+def test_the_service_client_constants_are_text(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.clients, name)
+
+    assert isinstance(exported, str)
+
+
+def test_importing_the_service_clients_keeps_web_persistence_and_test_libraries_out() -> None:
+    imported = _imported_top_level_packages("creativeflow_shared.clients")
+
+    kept_out = set(_KEPT_OUT_OF_THE_DOMAIN) - {"httpx"}
+    assert sorted(imported & kept_out) == []
+    assert "httpx" in imported
+
+
+# -- the FastAPI integration ------------------------------------------------------------------
+_FASTAPI_API = [
+    "CORRELATION_ID_HEADER",
+    "REPLAYED_HEADER",
+    "TenantResolver",
+    "async_unit_of_work_dependency",
+    "idempotency_dependency",
+    "install",
+    "invalid_input_of",
+    "problem_responses",
+    "request_context",
+    "respond",
+    "unit_of_work_dependency",
+]
+#: Header names and the resolver's type alias, documented by the ``#:`` comments beside them.
+_FASTAPI_ALIASES = {"CORRELATION_ID_HEADER", "REPLAYED_HEADER", "TenantResolver"}
+
+
+def test_the_fastapi_integration_exports_exactly_the_pinned_names() -> None:
+    assert creativeflow_shared.fastapi.__all__ == _FASTAPI_API
+
+
+def test_the_fastapi_api_is_sorted() -> None:
+    actual = creativeflow_shared.fastapi.__all__
+
+    assert actual == _isort_style(actual)
+
+
+@pytest.mark.parametrize("name", sorted(set(_FASTAPI_API) - _FASTAPI_ALIASES))
+def test_every_fastapi_function_is_documented(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.fastapi, name)
+
+    assert _is_class_or_function(exported)
+    assert _is_documented(exported)
+
+
+@pytest.mark.parametrize("name", sorted(_FASTAPI_ALIASES))
+def test_the_fastapi_names_without_a_docstring_are_aliases_or_constants(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.fastapi, name)
+
+    assert not _is_class_or_function(exported)
+
+
+def test_the_fastapi_integration_imports_no_persistence_adapter() -> None:
+    imported = _imported_top_level_packages("creativeflow_shared.fastapi")
+
+    assert sorted(imported & {"sqlalchemy", "psycopg", "aiosqlite", "pytest", "hypothesis"}) == []
+    assert "fastapi" in imported
+
+
+# -- idempotency keys -------------------------------------------------------------------------
+_IDEMPOTENCY_API = [
+    "IDEMPOTENCY_KEY_HEADER",
+    "IDEMPOTENCY_KEY_MAX_LENGTH",
+    "IDEMPOTENCY_SCOPE_MAX_LENGTH",
+    "IdempotencyClaim",
+    "IdempotencyKeyInFlightError",
+    "IdempotencyKeyReusedError",
+    "IdempotencyRecord",
+    "IdempotencyStore",
+    "InvalidIdempotencyKeyError",
+    "KeyRefusal",
+    "StoredResponse",
+    "answer",
+    "parse_idempotency_key",
+    "request_fingerprint",
+]
+#: Constants and the refusals' type alias, documented by the ``#:`` comments beside them.
+_IDEMPOTENCY_ALIASES = {
+    "IDEMPOTENCY_KEY_HEADER",
+    "IDEMPOTENCY_KEY_MAX_LENGTH",
+    "IDEMPOTENCY_SCOPE_MAX_LENGTH",
+    "KeyRefusal",
+}
+
+
+def test_idempotency_keys_export_exactly_the_pinned_names() -> None:
+    assert creativeflow_shared.idempotency.__all__ == _IDEMPOTENCY_API
+
+
+def test_the_idempotency_api_is_sorted() -> None:
+    actual = creativeflow_shared.idempotency.__all__
+
+    assert actual == _isort_style(actual)
+
+
+@pytest.mark.parametrize("name", sorted(set(_IDEMPOTENCY_API) - _IDEMPOTENCY_ALIASES))
+def test_every_idempotency_class_and_function_is_documented(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.idempotency, name)
+
+    assert _is_class_or_function(exported)
+    assert _is_documented(exported)
+
+
+@pytest.mark.parametrize("name", sorted(_IDEMPOTENCY_ALIASES))
+def test_the_idempotency_names_without_a_docstring_are_aliases_or_constants(name: str) -> None:
+    exported: object = getattr(creativeflow_shared.idempotency, name)
+
+    assert not _is_class_or_function(exported)
+
+
+def test_importing_idempotency_keys_keeps_web_persistence_and_test_libraries_out() -> None:
+    imported = _imported_top_level_packages("creativeflow_shared.idempotency")
+
+    assert sorted(imported & set(_KEPT_OUT_OF_THE_DOMAIN)) == []

@@ -7,6 +7,7 @@ are in ``creativeflow_shared.application.ports``, for adapter writers.
 
 from creativeflow_shared.application._async_repository import AsyncRepository
 from creativeflow_shared.application._async_unit_of_work import AsyncUnitOfWork
+from creativeflow_shared.application._command import Command, CommandClass
 from creativeflow_shared.application._context import (
     TENANT_ID_MAX_LENGTH,
     RequestContext,
@@ -21,13 +22,12 @@ from creativeflow_shared.application._documents import (
     project,
 )
 from creativeflow_shared.application._envelope import AMQPMessage, CloudEventEnvelope
-from creativeflow_shared.application._message_bus import (
-    AsyncMessageBus,
-    Command,
-    CommandClass,
-    ErrorHook,
-    MessageBus,
+from creativeflow_shared.application._inbox import (
+    INBOX_KEY_MAX_LENGTH,
+    INBOX_RESOURCE,
+    is_duplicate,
 )
+from creativeflow_shared.application._message_bus import AsyncMessageBus, ErrorHook, MessageBus
 from creativeflow_shared.application._outbox import OUTBOX_NAME_MAX_LENGTH, OutboxMessage
 from creativeflow_shared.application._pagination import (
     DEFAULT_PAGE_SIZE,
@@ -47,10 +47,13 @@ from creativeflow_shared.application._relay import (
 from creativeflow_shared.application._repository import Repository
 from creativeflow_shared.application._retry import retry, retry_async
 from creativeflow_shared.application._storable import storable, unstorable_fields
+from creativeflow_shared.application._tracing import current_trace
 from creativeflow_shared.application._unit_of_work import CommitError, UnitOfWork
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "INBOX_KEY_MAX_LENGTH",
+    "INBOX_RESOURCE",
     "MAX_COMPARED_VALUES",
     "MAX_PAGE_SIZE",
     "OUTBOX_NAME_MAX_LENGTH",
@@ -79,8 +82,10 @@ __all__ = [
     "RequestContext",
     "UnitOfWork",
     "current_context",
+    "current_trace",
     "decode_cursor",
     "encode_cursor",
+    "is_duplicate",
     "json_kind",
     "project",
     "retry",

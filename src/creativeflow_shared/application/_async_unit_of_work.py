@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from creativeflow_shared.application._async_repository import AsyncRepository
+from creativeflow_shared.application._inbox import InboxEntry
 from creativeflow_shared.application._repository import Repository
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class AsyncUnitOfWork(ABC):
         self._inner: UnitOfWork | None = None
         self._run: Runner | None = None
         self._released: list[DomainEvent] = []
+        self._receiving: list[tuple[str, str]] = []  # noted before the block started
 
     @abstractmethod
     async def _open(self) -> tuple[UnitOfWork, Runner]:
@@ -59,7 +61,13 @@ class AsyncUnitOfWork(ABC):
             await self._close()
             raise
         self._inner, self._run = inner, run
+        self._hand_over(inner)
         return self
+
+    def _hand_over(self, inner: UnitOfWork) -> None:
+        for message_id, consumer in self._receiving:
+            inner.receive(message_id, consumer)
+        self._receiving.clear()
 
     async def __aexit__(
         self,
@@ -105,6 +113,21 @@ class AsyncUnitOfWork(ABC):
     def record(self, event: DomainEvent) -> None:
         """Queue an event that belongs to no aggregate; it is stored on commit."""
         self._parts()[0].record(event)
+
+    async def received(self, message_id: str, consumer: str) -> bool:
+        """Whether ``consumer`` handled the message already (see ``UnitOfWork.received``)."""
+        inner, run = self._parts()
+        return await run(lambda: inner.received(message_id, consumer))
+
+    def receive(self, message_id: str, consumer: str) -> None:
+        """Note the message the next commit handles, in the block or before it starts.
+
+        See ``UnitOfWork.receive``.
+        """
+        InboxEntry(message_id, consumer)  # refused at once, as the sync flavour refuses it
+        self._receiving.append((message_id, consumer))
+        if self._inner is not None:
+            self._hand_over(self._inner)
 
     async def commit(self) -> Result[None, CommitError]:
         """Write every change and its events in one transaction (see ``commit``).

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from creativeflow_shared.application._storable import storable
+from creativeflow_shared.application._tracing import attached_trace, current_trace
 from creativeflow_shared.domain import uuid7
 
 if TYPE_CHECKING:
@@ -61,7 +62,13 @@ class RequestContext:
         traceparent: str | None = None,
         tracestate: str | None = None,
     ) -> RequestContext:
-        """Start a new flow with a fresh correlation id."""
+        """Start a new flow with a fresh correlation id.
+
+        Without a ``traceparent``, the flow joins OpenTelemetry's current span when
+        OpenTelemetry is installed and a span is recording.
+        """
+        if traceparent is None:
+            traceparent, tracestate = current_trace()
         return cls(
             correlation_id=str(uuid7()),
             tenant_id=tenant_id,
@@ -114,9 +121,13 @@ def current_context() -> RequestContext:
 
 @contextmanager
 def use_context(context: RequestContext) -> Generator[RequestContext]:
-    """Make ``context`` the request context inside a ``with`` block (restored afterwards)."""
+    """Make ``context`` the request context inside a ``with`` block (restored afterwards).
+
+    With OpenTelemetry installed, the context's trace is its current one in the block too.
+    """
     token = _current.set(context)
     try:
-        yield context
+        with attached_trace(context.traceparent, context.tracestate):
+            yield context
     finally:
         _current.reset(token)

@@ -19,22 +19,21 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict
 from returns.result import Failure, Result
-from typing_extensions import TypeVar as DefaultedTypeVar
 
 from creativeflow_shared.application._async_unit_of_work import AsyncUnitOfWork
 from creativeflow_shared.application._context import current_context, use_context
+from creativeflow_shared.application._inbox import is_duplicate
 from creativeflow_shared.application._unit_of_work import UnitOfWork
 from creativeflow_shared.domain import DomainEvent, KernelError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from creativeflow_shared.application._command import Command, CommandClass
+
 __all__ = [
     "AsyncMessageBus",
-    "Command",
-    "CommandClass",
     "ErrorHook",
     "MessageBus",
 ]
@@ -44,63 +43,14 @@ _LOGGER = logging.getLogger("creativeflow_shared.bus")
 
 class _Releasing(Protocol):
     def collect_committed_events(self) -> tuple[DomainEvent, ...]: ...
+    def receive(self, message_id: str, consumer: str) -> None: ...
 
 
 U = TypeVar("U", bound=_Releasing)
 C = TypeVar("C", bound="Command[Any, Any]")
-C_co = TypeVar("C_co", covariant=True)
 E = TypeVar("E", bound="DomainEvent")
 R = TypeVar("R")
 X = TypeVar("X", bound=KernelError)
-#: What a command's handler returns on success (``Any`` for a plain ``Command``).
-T_co = DefaultedTypeVar("T_co", default=Any, covariant=True)
-#: The error of a command handler's ``Failure`` (``KernelError`` for a plain ``Command``).
-Er_co = DefaultedTypeVar("Er_co", bound=KernelError, default=KernelError, covariant=True)
-
-
-class Command(BaseModel, Generic[T_co, Er_co]):
-    """An instruction to the application, named in the imperative (``RequestGeneration``).
-
-    Name what its handler returns in the brackets, ``Command[ResultType, ErrorType]``, and
-    the type checker holds the handler to it when it is registered and gives it back from
-    ``bus.handle``; a plain ``Command`` is ``Command[Any, KernelError]``.
-
-    Examples:
-        >>> from creativeflow_shared.domain import NotFoundError
-        >>> class MarkSent(Command[int, NotFoundError]):
-        ...     notification: str
-        >>> MarkSent(notification="n-1")
-        MarkSent(notification='n-1')
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @classmethod
-    def handled_as(cls, outcome: Result[T_co, Er_co]) -> Result[T_co, Er_co]:
-        """Return ``outcome`` typed as this command's result (the identity at run time).
-
-        The bus's ``register`` reads the command's result type from this method's signature;
-        a handler may call it to state, and have checked, what it returns.
-        """
-        return outcome
-
-
-class CommandClass(Protocol[C_co, R, X]):
-    """A command class, seen by ``register``: it builds ``C_co`` and results in ``R``/``X``."""
-
-    # A class builds commands when called; a command instance cannot be called: no class.
-    def __call__(self, *args: Any, **kwargs: Any) -> C_co:  # noqa: ANN401 (a model's fields)
-        """Build a command."""
-        ...
-
-    # pydantic's validating constructor: how a checker learns which command class this is.
-    def model_validate(self, obj: Any, /) -> C_co:  # noqa: ANN401 (what pydantic takes)
-        """Build a command from ``obj`` (see pydantic's ``BaseModel.model_validate``)."""
-        ...
-
-    def handled_as(self, outcome: Result[R, X], /) -> Result[R, X]:
-        """See ``Command.handled_as``."""
-        ...
 
 
 #: Called after a handler failure is logged, with the event, the handler's name and the
@@ -111,7 +61,7 @@ ErrorHook: TypeAlias = Callable[[DomainEvent, str, Exception], None]
 class _Delivery(Generic[U]):
     """One event handed to one handler, with the unit of work the handler gets."""
 
-    __slots__ = ("event", "handler", "queue", "unit_of_work")
+    __slots__ = ("event", "handler", "queue", "received", "unit_of_work")
 
     def __init__(
         self,
@@ -124,6 +74,7 @@ class _Delivery(Generic[U]):
         self.handler = handler
         self.event = event
         self.unit_of_work = unit_of_work
+        self.received = False  # from a broker: the handler's commit notes it in the inbox
 
     def call(self) -> Any:  # noqa: ANN401 (a handler's outcome, or its awaitable)
         """Call the handler (the async bus awaits what this returns)."""
@@ -133,6 +84,8 @@ class _Delivery(Generic[U]):
         """Record the handler's outcome and queue the events its commits released."""
         if isinstance(outcome, Failure):
             error: object = cast("Failure[object]", outcome).failure()
+            if self.received and is_duplicate(error):  # handled before: nothing to do again
+                return
             self.fail(error if isinstance(error, Exception) else _Failed(error))
             return
         self.queue.extend(self.unit_of_work.collect_committed_events())
@@ -143,6 +96,8 @@ class _Delivery(Generic[U]):
         The failure is logged with the event id and passed to the error hook.
         """
         self.queue.report(self.handler, self.event, error)
+        if self.received:
+            self.queue.failed.append(error)
         self.queue.extend(self.unit_of_work.collect_committed_events())
 
 
@@ -153,16 +108,27 @@ class _Failed(Exception):  # noqa: N818 (it describes a failure value, not an er
 class _EventQueue(Generic[U]):
     """Breadth-first delivery of events to their handlers, with failures reported."""
 
-    def __init__(self, bus: _Bus[U], events: Iterable[DomainEvent]) -> None:
+    def __init__(
+        self, bus: _Bus[U], events: Iterable[DomainEvent], received: tuple[str, str] | None
+    ) -> None:
         self._bus = bus
         self._events: deque[DomainEvent] = deque(events)
+        self._received = received  # the broker message of the first event, and the consumer
+        self.failed: list[Exception] = []  # of its handlers: the message must come again
 
     def __iter__(self) -> Iterator[_Delivery[U]]:
         while self._events:
             event = self._events.popleft()
-            for handler in self._bus.handlers_of(event):
+            received, self._received = self._received, None
+            handlers = self._bus.handlers_of(event)
+            names = None if received is None else _inbox_names(handlers, received[1])
+            for index, handler in enumerate(handlers):
                 with use_context(current_context().caused_by(str(event.event_id))):
-                    yield _Delivery(self, handler, event, self._bus.unit_of_work())
+                    delivery = _Delivery(self, handler, event, self._bus.unit_of_work())
+                    if received is not None and names is not None:
+                        delivery.unit_of_work.receive(received[0], names[index])
+                        delivery.received = True
+                    yield delivery
 
     def extend(self, events: Iterable[DomainEvent]) -> None:
         """Queue events released while delivering."""
@@ -222,8 +188,35 @@ class _Bus(Generic[U]):
             raise LookupError(msg)
         return handler
 
-    def _queue(self, events: Iterable[DomainEvent]) -> _EventQueue[U]:
-        return _EventQueue(self, events)
+    def _queue(
+        self, events: Iterable[DomainEvent], received: tuple[str, str] | None = None
+    ) -> _EventQueue[U]:
+        return _EventQueue(self, events, received)
+
+
+def _inbox_names(handlers: list[Callable[[Any, Any], object]], consumer: str) -> list[str]:
+    """Each handler's consumer name in the inbox: stable across processes, and unique.
+
+    Raises:
+        ValueError: If two handlers of one event have the same module and qualified name
+            (two ``functools.partial`` of one function, say): the inbox would take the
+            second for the first and drop its work.
+    """
+    names = [
+        f"{consumer}:{getattr(h, '__module__', '')}."
+        f"{getattr(h, '__qualname__', type(h).__qualname__)}"
+        for h in handlers
+    ]
+    if len(set(names)) < len(names):
+        msg = "handlers of a received event need distinct names (module and qualified name)"
+        raise ValueError(msg)
+    return names
+
+
+def _raise_failures(queue: _EventQueue[Any], message_id: str) -> None:
+    if queue.failed:
+        msg = f"handlers of message {message_id} failed; it must be delivered again"
+        raise ExceptionGroup(msg, queue.failed)
 
 
 class MessageBus(_Bus[UnitOfWork]):
@@ -242,6 +235,7 @@ class MessageBus(_Bus[UnitOfWork]):
 
     Examples:
         >>> from returns.result import Success
+        >>> from creativeflow_shared.application import Command
         >>> from creativeflow_shared.testing import InMemoryUnitOfWork
         >>> class Ping(Command):
         ...     text: str
@@ -287,7 +281,28 @@ class MessageBus(_Bus[UnitOfWork]):
 
     def publish(self, events: Iterable[DomainEvent]) -> None:
         """Deliver committed ``events`` (and the events their handlers commit) breadth-first."""
-        for delivery in self._queue(events):
+        self._deliver(self._queue(events))
+
+    def receive(self, event: DomainEvent, *, message_id: str, consumer: str) -> None:
+        """Deliver an event that came from a broker to its handlers, once per handler.
+
+        Each handler's unit of work notes the message in the inbox under ``consumer`` and
+        the handler's name (``UnitOfWork.receive``): a handler that committed it once
+        cannot commit it again, and that refusal is not a failure here.
+
+        Raises:
+            ExceptionGroup: If a handler of ``event`` failed (after it was logged and
+                reported): the message must come again; acknowledge it only when this
+                returns.
+            ValueError: If the message id or the consumer is not one the inbox keeps.
+        """
+        queue = self._queue([event], (message_id, consumer))
+        self._deliver(queue)
+        _raise_failures(queue, message_id)
+
+    @staticmethod
+    def _deliver(queue: _EventQueue[UnitOfWork]) -> None:
+        for delivery in queue:
             try:
                 outcome = delivery.call()
             except Exception as exc:  # noqa: BLE001 (a process boundary: logged and reported)
@@ -331,7 +346,22 @@ class AsyncMessageBus(_Bus[AsyncUnitOfWork]):
 
     async def publish(self, events: Iterable[DomainEvent]) -> None:
         """Deliver committed ``events`` (and the events their handlers commit) breadth-first."""
-        for delivery in self._queue(events):
+        await self._deliver(self._queue(events))
+
+    async def receive(self, event: DomainEvent, *, message_id: str, consumer: str) -> None:
+        """Deliver an event from a broker once per handler (see ``MessageBus.receive``).
+
+        Raises:
+            ExceptionGroup: If a handler of ``event`` failed: the message must come again.
+            ValueError: If the message id or the consumer is not one the inbox keeps.
+        """
+        queue = self._queue([event], (message_id, consumer))
+        await self._deliver(queue)
+        _raise_failures(queue, message_id)
+
+    @staticmethod
+    async def _deliver(queue: _EventQueue[AsyncUnitOfWork]) -> None:
+        for delivery in queue:
             try:
                 outcome = await delivery.call()
             except Exception as exc:  # noqa: BLE001 (a process boundary: logged and reported)

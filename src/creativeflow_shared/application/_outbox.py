@@ -16,12 +16,13 @@ from creativeflow_shared.domain import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
     from uuid import UUID
 
     from creativeflow_shared.domain import DomainEvent
 
-__all__ = ["OUTBOX_NAME_MAX_LENGTH", "OutboxMessage", "refuse_messages"]
+__all__ = ["OUTBOX_NAME_MAX_LENGTH", "OutboxMessage", "outbox_messages", "refuse_messages"]
 
 #: The longest aggregate type, aggregate id and event type an outbox row keeps.
 OUTBOX_NAME_MAX_LENGTH = 255
@@ -87,6 +88,25 @@ class OutboxMessage:
             headers={key: value for key, value in headers.items() if value is not None},
             occurred_at=event.occurred_at,
         )
+
+
+def outbox_messages(
+    recorded: Sequence[tuple[int | None, Sequence[DomainEvent]]],
+    free: Sequence[DomainEvent],
+    context: RequestContext,
+) -> list[OutboxMessage]:
+    """The outbox messages of a commit, all in one request context.
+
+    Each aggregate's events come with the version it stores (``None`` for a removed one),
+    then the events of no aggregate.
+    """
+    messages = [
+        OutboxMessage.from_event(event, aggregate_version=version, context=context)
+        for version, events in recorded
+        for event in events
+    ]
+    messages += (OutboxMessage.from_event(event, context=context) for event in free)
+    return messages
 
 
 def refuse_messages(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from creativeflow_shared.application._outbox import OutboxMessage
 
-__all__ = ["ClaimableRow", "claim_runs", "publication_order"]
+__all__ = ["ClaimableRow", "claim_runs", "publication_order", "run_length"]
 
 
 def publication_order(message: OutboxMessage) -> tuple[int, UUID]:
@@ -57,13 +57,17 @@ def claim_runs(
     limit: int,
     now: datetime,
 ) -> list[ClaimableRow]:
-    """The messages to claim: each head, then the due messages behind it, up to ``limit``.
+    """The messages to claim: each head, then its share of the due messages behind it.
+
+    The room the heads leave in ``limit`` is shared out evenly (the first heads get one more
+    when it does not divide), so that a store needs to read only ``run_length`` rows of each
+    aggregate, and no aggregate takes the whole batch while others wait.
 
     Args:
         heads: The aggregates whose head the store may claim, in the order to serve them
             (at most ``limit``).
         pending: Each of those aggregates' pending messages in publication order, its head
-            first.
+            first (the first ``run_length(...)`` of them are enough).
         limit: The most messages to claim.
         now: The time dueness is judged at.
 
@@ -72,12 +76,18 @@ def claim_runs(
         at the first message that is not due: nothing is claimed past a gap. (A store reads
         the whole messages of these rows only.)
     """
-    runs = {key: [pending[key][0]] for key in heads}
-    room = limit - len(runs)
-    for key in heads:
-        for row in pending[key][1:]:
-            if room <= 0 or not row.due(now):
+    share, extra = divmod(limit - len(heads), len(heads)) if heads else (0, 0)
+    claimed: list[ClaimableRow] = []
+    for index, key in enumerate(heads):
+        rows = pending[key]
+        claimed.append(rows[0])
+        for row in rows[1 : 1 + share + (index < extra)]:
+            if not row.due(now):
                 break
-            runs[key].append(row)
-            room -= 1
-    return [row for key in heads for row in runs[key]]
+            claimed.append(row)
+    return claimed
+
+
+def run_length(heads: int, limit: int) -> int:
+    """The most rows ``claim_runs`` takes of one aggregate: its head and its share."""
+    return 1 + -(-(limit - heads) // heads) if heads else 0

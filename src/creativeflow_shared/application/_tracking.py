@@ -32,6 +32,9 @@ class TrackedAggregate:
     written: object = None
 
 
+_WHAT_IS_LEFT = {State.NEW: "added", State.REMOVED: "removed", State.LOADED: "with events"}
+
+
 class Tracker:
     """The identity map of one unit of work: one object per stored aggregate.
 
@@ -59,6 +62,14 @@ class Tracker:
         if entry is None or entry.state is State.REMOVED:
             return None
         return entry.aggregate
+
+    def uncommitted(self) -> list[str]:
+        """Describe each aggregate added, removed, or with events, as a warning names it."""
+        return [
+            f"{type(entry.aggregate).__name__} {entry.aggregate.id} ({_WHAT_IS_LEFT[entry.state]})"
+            for entry in self._entries.values()
+            if entry.state is not State.LOADED or entry.aggregate.has_pending_events
+        ]
 
     def is_removed(self, kind: type, id_: object) -> bool:
         """Whether the aggregate under ``id_`` was removed in this unit of work."""

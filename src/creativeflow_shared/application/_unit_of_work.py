@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
 from returns.result import Failure, Result, Success
 
 from creativeflow_shared.application._context import current_context
-from creativeflow_shared.application._outbox import OutboxMessage, refuse_messages
+from creativeflow_shared.application._inbox import InboxEntry
+from creativeflow_shared.application._outbox import outbox_messages, refuse_messages
 from creativeflow_shared.application._repository import Repository
 from creativeflow_shared.application._tracking import State, TrackedAggregate, Tracker
 from creativeflow_shared.domain import (
@@ -40,7 +41,6 @@ R = TypeVar("R", bound=Repository[Any, Any])
 T = TypeVar("T")
 
 _LOGGER = logging.getLogger("creativeflow_shared.unit_of_work")
-_WHAT_IS_LEFT = {State.NEW: "added", State.REMOVED: "removed", State.LOADED: "with events"}
 
 #: What a commit can fail with, as a value.
 CommitError: TypeAlias = (
@@ -67,6 +67,7 @@ class UnitOfWork(ABC):
         self._committed_events: list[DomainEvent] = []
         self._stores: StoreProvider | None = None
         self._last_commit_failed = False
+        self._received: list[InboxEntry] = []
 
     # -- the transaction hooks of a backend ------------------------------------------------
     @abstractmethod
@@ -131,6 +132,7 @@ class UnitOfWork(ABC):
         self._tracker.clear()
         self._tracker.ended = True
         self._free_events.clear()
+        self._received.clear()
         try:
             self._end()
         finally:
@@ -153,6 +155,25 @@ class UnitOfWork(ABC):
         """
         self._provider()
         self._free_events.append(event)
+
+    def received(self, message_id: str, consumer: str) -> bool:
+        """Whether ``consumer`` handled the message in a committed transaction.
+
+        Raises ``ValueError`` for a message id or consumer the inbox does not keep.
+        """
+        return self._provider().inbox_store().received(InboxEntry(message_id, consumer))
+
+    def receive(self, message_id: str, consumer: str) -> None:
+        """Note that the block's next commit handles the message for ``consumer`` (G4).
+
+        In the block or before it (the message bus notes for each handler). The commit writes
+        the note with the effects; if the message was handled already (even by a commit at
+        the same time) it fails with ``AlreadyExistsError`` on ``INBOX_RESOURCE``.
+
+        Raises:
+            ValueError: If the message id or the consumer is not one the inbox keeps.
+        """
+        self._received.append(InboxEntry(message_id, consumer))
 
     def commit(self) -> Result[None, CommitError]:
         """Write every change and its events in one transaction.
@@ -200,17 +221,14 @@ class UnitOfWork(ABC):
         for entry in released.entries:
             entry.aggregate.collect_events()
         del self._free_events[: released.free]
+        self._received.clear()
         self._committed_events.extend(released.events)
         self._tracker.committed()
         return Success(None)
 
     def _warn_uncommitted(self) -> None:
         """Log the work this block leaves uncommitted: added, removed, with events."""
-        left = [
-            f"{type(entry.aggregate).__name__} {entry.aggregate.id} ({_WHAT_IS_LEFT[entry.state]})"
-            for entry in self._tracker.entries()
-            if entry.state is not State.LOADED or entry.aggregate.has_pending_events
-        ]
+        left = self._tracker.uncommitted()
         if self._free_events:
             left.append(f"{len(self._free_events)} event(s) recorded with record()")
         if left:
@@ -230,6 +248,7 @@ class UnitOfWork(ABC):
         self._rollback_transaction()
         self._tracker.clear()
         self._free_events.clear()
+        self._received.clear()
 
     def collect_committed_events(self) -> tuple[DomainEvent, ...]:
         """Return the events of the commits so far, oldest first, and forget them."""
@@ -282,12 +301,23 @@ class UnitOfWork(ABC):
 
     def _write_changes(self) -> Result[_Released, CommitError]:
         changed = self._changed_entries()
-        if changed or self._free_events:
+        if changed or self._free_events or self._received:
             self._start_writes()
+        noted = self._note_received()  # first: a message handled before is refused as that
+        if isinstance(noted, Failure):
+            return noted
         written = self._write_rows(changed)
         if isinstance(written, Failure):
             return written
         return self._write_outbox(changed)
+
+    def _note_received(self) -> Result[None, AlreadyExistsError]:
+        try:
+            if self._received:
+                self._provider().inbox_store().append(self._received)
+        except AlreadyExistsError as error:
+            return Failure(error)
+        return Success(None)
 
     def _write_rows(self, changed: list[TrackedAggregate]) -> Result[None, CommitError]:
         # Removals first, then changes: both may free a unique value that an insert takes.
@@ -337,16 +367,15 @@ class UnitOfWork(ABC):
         if not free and not recorded:
             return _NOTHING_RELEASED
         released = _Released([entry for entry, _ in recorded], len(free))
-        context = current_context()  # one context for the whole commit
-        messages: list[OutboxMessage] = []
-        for entry, events in recorded:
-            version = entry.aggregate.version if entry.state is not State.REMOVED else None
-            messages += (
-                OutboxMessage.from_event(e, aggregate_version=version, context=context)
-                for e in events
-            )
-            released.events += events
-        messages += (OutboxMessage.from_event(e, context=context) for e in free)
+        messages = outbox_messages(
+            [
+                (entry.aggregate.version if entry.state is not State.REMOVED else None, events)
+                for entry, events in recorded
+            ],
+            free,
+            current_context(),  # one context for the whole commit
+        )
+        released.events += [e for _, events in recorded for e in events]
         released.events += free
         refused = refuse_messages(messages)
         if refused is not None:

@@ -10,12 +10,12 @@ repositories give it:
 * ``RecordStore``, ``StoredRecord``, ``RecordQuery``, ``WriteError``: the storage port of one
   repository in one transaction, the records it keeps and the queries it answers;
 * ``RecordCodec``: how a repository's aggregates become records and back;
-* ``StoreProvider`` and ``OutboxStore``: the stores of one transaction, as a unit of work
-  asks its backend for them;
+* ``StoreProvider``, ``OutboxStore`` and ``InboxStore``: the stores of one transaction, as a
+  unit of work asks its backend for them;
 * ``RelayStore`` and ``EventPublisher``: what the outbox relay claims messages from and
   publishes them through, with what they pass it (``ClaimedMessage``, ``FailedMessage``,
   ``PublishOutcome``, ``DeadLetter``, ``OutboxStats``), and the rule every relay store
-  claims by (``claim_runs``, ``ClaimableRow``, ``publication_order``);
+  claims by (``claim_runs``, ``run_length``, ``ClaimableRow``, ``publication_order``);
 * ``Runner``: how an async unit of work runs a synchronous step;
 * ``set_version`` and ``snapshot_of``: how persistence sets the version it owns, and the
   state it compares to tell a change.
@@ -29,10 +29,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
+from creativeflow_shared.application._inbox import InboxEntry
 from creativeflow_shared.application._relay_claims import (
     ClaimableRow,
     claim_runs,
     publication_order,
+    run_length,
 )
 from creativeflow_shared.application._relay_ports import EventPublisher, RelayStore
 from creativeflow_shared.application._relay_records import (
@@ -65,6 +67,8 @@ __all__ = [
     "DeadLetter",
     "EventPublisher",
     "FailedMessage",
+    "InboxEntry",
+    "InboxStore",
     "OutboxStats",
     "OutboxStore",
     "Projection",
@@ -80,6 +84,7 @@ __all__ = [
     "WriteError",
     "claim_runs",
     "publication_order",
+    "run_length",
     "set_version",
     "snapshot_of",
 ]
@@ -305,6 +310,23 @@ class OutboxStore(Protocol):
         ...
 
 
+class InboxStore(Protocol):
+    """The port a unit of work notes handled messages through (inside its transaction)."""
+
+    def received(self, entry: InboxEntry) -> bool:
+        """Whether a committed transaction noted ``entry`` already."""
+        ...
+
+    def append(self, entries: Sequence[InboxEntry]) -> None:
+        """Note ``entries`` in the current transaction.
+
+        Raises:
+            AlreadyExistsError: On the resource ``INBOX_RESOURCE`` if one is noted already
+                (here, or as the transaction commits).
+        """
+        ...
+
+
 class StoreProvider(Protocol):
     """The stores of one transaction, as a backend provides them to a unit of work."""
 
@@ -317,6 +339,10 @@ class StoreProvider(Protocol):
 
     def outbox_store(self) -> OutboxStore:
         """Return the outbox of this transaction."""
+        ...
+
+    def inbox_store(self) -> InboxStore:
+        """Return the inbox of this transaction."""
         ...
 
 

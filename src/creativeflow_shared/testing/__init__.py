@@ -51,13 +51,19 @@ if TYPE_CHECKING:
     from creativeflow_shared.testing._hypothesis_plugin import (
         register_strategies,
     )
+    from creativeflow_shared.testing._idempotency_store import InMemoryIdempotencyStore
     from creativeflow_shared.testing._in_memory import (
         AsyncInMemoryUnitOfWork,
         InMemoryDatabase,
         InMemoryRecordStore,
         InMemoryUnitOfWork,
     )
+    from creativeflow_shared.testing._publisher_contract import PublisherContract, PublisherHarness
     from creativeflow_shared.testing._relay_fakes import InMemoryPublisher, InMemoryRelayStore
+    from creativeflow_shared.testing._relay_store_contract import (
+        RelayStoreContract,
+        RelayStoreHarness,
+    )
     from creativeflow_shared.testing._repository_contract import RepositoryContract
     from creativeflow_shared.testing._service_contract import ServiceRepositoryContract
     from creativeflow_shared.testing._strategies import (
@@ -92,12 +98,17 @@ else:
         "AsyncHarness": "creativeflow_shared.testing._harnesses",
         "SyncHarness": "creativeflow_shared.testing._harnesses",
         "register_strategies": "creativeflow_shared.testing._hypothesis_plugin",
+        "InMemoryIdempotencyStore": "creativeflow_shared.testing._idempotency_store",
         "AsyncInMemoryUnitOfWork": "creativeflow_shared.testing._in_memory",
         "InMemoryDatabase": "creativeflow_shared.testing._in_memory",
         "InMemoryRecordStore": "creativeflow_shared.testing._in_memory",
         "InMemoryUnitOfWork": "creativeflow_shared.testing._in_memory",
+        "PublisherContract": "creativeflow_shared.testing._publisher_contract",
+        "PublisherHarness": "creativeflow_shared.testing._publisher_contract",
         "InMemoryPublisher": "creativeflow_shared.testing._relay_fakes",
         "InMemoryRelayStore": "creativeflow_shared.testing._relay_fakes",
+        "RelayStoreContract": "creativeflow_shared.testing._relay_store_contract",
+        "RelayStoreHarness": "creativeflow_shared.testing._relay_store_contract",
         "RepositoryContract": "creativeflow_shared.testing._repository_contract",
         "ServiceRepositoryContract": "creativeflow_shared.testing._service_contract",
         "aware_datetimes": "creativeflow_shared.testing._strategies",
@@ -158,10 +169,15 @@ __all__ = [
     "ContractPartRow",
     "ContractRows",
     "InMemoryDatabase",
+    "InMemoryIdempotencyStore",
     "InMemoryPublisher",
     "InMemoryRecordStore",
     "InMemoryRelayStore",
     "InMemoryUnitOfWork",
+    "PublisherContract",
+    "PublisherHarness",
+    "RelayStoreContract",
+    "RelayStoreHarness",
     "RepositoryContract",
     "RepositoryFacade",
     "ServiceRepositoryContract",

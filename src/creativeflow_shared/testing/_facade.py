@@ -116,6 +116,14 @@ class UnitOfWorkFacade(Protocol):
         """Queue an event that belongs to no aggregate."""
         ...
 
+    def received(self, message_id: str, consumer: str, /) -> bool:
+        """See ``UnitOfWork.received``."""
+        ...
+
+    def receive(self, message_id: str, consumer: str, /) -> None:
+        """See ``UnitOfWork.receive``."""
+        ...
+
     def commit(self) -> Result[None, CommitError]:
         """Commit (see ``UnitOfWork.commit``)."""
         ...

@@ -194,6 +194,12 @@ class _AsyncUnitOfWork:
     def record(self, event: DomainEvent, /) -> None:
         self._uow.record(event)
 
+    def received(self, message_id: str, consumer: str, /) -> bool:
+        return self._loop.run_until_complete(self._uow.received(message_id, consumer))
+
+    def receive(self, message_id: str, consumer: str, /) -> None:
+        self._uow.receive(message_id, consumer)
+
     def commit(self) -> Result[None, CommitError]:
         return self._loop.run_until_complete(self._uow.commit())
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from returns.result import Failure, Result, Success
 from typing_extensions import override
 
-from creativeflow_shared.application import AsyncUnitOfWork, UnitOfWork
+from creativeflow_shared.application import INBOX_RESOURCE, AsyncUnitOfWork, UnitOfWork
 from creativeflow_shared.domain import AlreadyExistsError
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from creativeflow_shared.application import CommitError, OutboxMessage
     from creativeflow_shared.application.ports import (
+        InboxEntry,
+        InboxStore,
         OutboxStore,
         Projection,
         RecordCodec,
@@ -51,6 +53,7 @@ class InMemoryDatabase:
         records: The committed records of each repository (by its ``storage`` description),
             by id (by tenant and id where the repository keeps ids per tenant).
         outbox: Every committed outbox message, oldest first.
+        inbox: Every message a consumer noted as handled (``UnitOfWork.receive``).
         lock: Held while a unit of work commits, so commits are serialised.
     """
 
@@ -58,6 +61,7 @@ class InMemoryDatabase:
         """Start empty."""
         self.records: dict[Storage, dict[object, StoredRecord]] = {}
         self.outbox: list[OutboxMessage] = []
+        self.inbox: set[InboxEntry] = set()
         self.lock = threading.RLock()
 
 
@@ -69,6 +73,7 @@ class _Transaction:
         default_factory=dict["Storage", dict[object, "StoredRecord | None"]]
     )
     outbox: list[OutboxMessage] = field(default_factory=list["OutboxMessage"])
+    inbox: set[InboxEntry] = field(default_factory=set["InboxEntry"])
 
 
 class InMemoryRecordStore:
@@ -244,6 +249,24 @@ class _Stores:
     def outbox_store(self) -> OutboxStore:
         return _OutboxStore(self._database, self._transaction)
 
+    def inbox_store(self) -> InboxStore:
+        return _InboxStore(self._database, self._transaction)
+
+
+class _InboxStore:
+    def __init__(self, database: InMemoryDatabase, transaction: _Transaction) -> None:
+        self._database = database
+        self._transaction = transaction
+
+    def received(self, entry: InboxEntry) -> bool:
+        return entry in self._database.inbox
+
+    def append(self, entries: Sequence[InboxEntry]) -> None:
+        for entry in entries:  # the key of the inbox table: noted once
+            if entry in self._database.inbox or entry in self._transaction.inbox:
+                raise AlreadyExistsError(INBOX_RESOURCE, entry.message_id)
+            self._transaction.inbox.add(entry)
+
 
 class _OutboxStore:
     def __init__(self, database: InMemoryDatabase, transaction: _Transaction) -> None:
@@ -299,6 +322,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                 else:
                     committed[id_] = record
         self.database.outbox.extend(self._transaction.outbox)
+        self.database.inbox |= self._transaction.inbox
         self._reset()
         return Success(None)
 
@@ -315,6 +339,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         for staged in self._transaction.records.values():
             staged.clear()
         self._transaction.outbox.clear()
+        self._transaction.inbox.clear()
 
 
 class AsyncInMemoryUnitOfWork(AsyncUnitOfWork):

@@ -10,6 +10,10 @@ suite, with no import:
 * ``postgres_engine`` / ``async_postgres_engine`` — engines on the PostgreSQL database named by
   ``CREATIVEFLOW_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
   When the server cannot be reached the test is skipped, or fails when ``CI`` is ``"true"``.
+* ``rabbitmq_url`` — the URL of the RabbitMQ broker named by ``CREATIVEFLOW_TEST_RABBITMQ_URL``
+  (default ``amqp://guest:guest@127.0.0.1:5672/``), once a connection to it succeeded; skipped,
+  or failed on CI, like the PostgreSQL engines. Each test opens its own connections (they
+  belong to the test's event loop) and should name its exchanges and queues uniquely.
 
 The engines live for the whole session and are disposed at its end; the async ones use a
 ``NullPool``, because pooled async connections belong to the event loop that opened them and
@@ -44,6 +48,7 @@ __all__ = [
     "async_sqlite_engine",
     "in_memory_database",
     "postgres_engine",
+    "rabbitmq_url",
     "sqlite_engine",
 ]
 
@@ -51,6 +56,10 @@ __all__ = [
 POSTGRES_URL_VARIABLE = "CREATIVEFLOW_TEST_POSTGRES_URL"
 #: The database used when the variable is not set (a local server with trust authentication).
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+#: The environment variable that names the RabbitMQ broker of the tests.
+RABBITMQ_URL_VARIABLE = "CREATIVEFLOW_TEST_RABBITMQ_URL"
+#: The broker used when the variable is not set (a local server with its default user).
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def _require(module: str, extra: str) -> None:
@@ -124,6 +133,30 @@ def _connect_async_postgres(url: str) -> AsyncEngine:
     return engine
 
 
+def _rabbitmq_url() -> str:
+    """Return the URL of the RabbitMQ test broker (see the module documentation)."""
+    return os.environ.get(RABBITMQ_URL_VARIABLE, DEFAULT_RABBITMQ_URL)
+
+
+def _connect_rabbitmq(url: str) -> str:
+    """Return ``url`` once a connection to the broker succeeded (see ``_unavailable``)."""
+    _require("aio_pika", "rabbitmq")
+    import aio_pika  # noqa: PLC0415 (imported when the fixture is used)
+    from yarl import URL  # noqa: PLC0415 (aio-pika's own dependency)
+
+    async def probe() -> None:
+        connection = await aio_pika.connect(url, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, aio_pika.exceptions.AMQPError) as exc:
+        shown = str(URL(url).with_password(None) if URL(url).password else URL(url))
+        cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _unavailable(f"RabbitMQ is not reachable at {shown} (set {RABBITMQ_URL_VARIABLE}): {cause}")
+    return url
+
+
 @pytest.fixture
 def in_memory_database() -> InMemoryDatabase:
     """A fresh, empty in-memory database for the units of work of one test."""
@@ -176,3 +209,9 @@ def async_postgres_engine() -> Iterator[AsyncEngine]:
     engine = _connect_async_postgres(_postgres_url())
     yield engine
     asyncio.run(engine.dispose())
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    """The URL of the RabbitMQ test broker (skipped when unreachable, failed on CI)."""
+    return _connect_rabbitmq(_rabbitmq_url())

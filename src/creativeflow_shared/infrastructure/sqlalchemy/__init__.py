@@ -17,6 +17,11 @@ from creativeflow_shared.infrastructure.sqlalchemy._errors import (
     ReferenceViolationError,
     translate_error,
 )
+from creativeflow_shared.infrastructure.sqlalchemy._idempotency import (
+    SQLAlchemyIdempotencyStore,
+    idempotency_table,
+)
+from creativeflow_shared.infrastructure.sqlalchemy._inbox_store import SQLAlchemyInboxStore
 from creativeflow_shared.infrastructure.sqlalchemy._migrations import render_item
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
 from creativeflow_shared.infrastructure.sqlalchemy._relay_store import SQLAlchemyRelayStore
@@ -24,6 +29,8 @@ from creativeflow_shared.infrastructure.sqlalchemy._row_store import SQLAlchemyR
 from creativeflow_shared.infrastructure.sqlalchemy._tables import (
     document_table,
     document_tables,
+    inbox_of,
+    inbox_table,
     json_column_type,
     outbox_of,
     outbox_table,
@@ -39,6 +46,8 @@ __all__ = [
     "ExactDecimal",
     "ReferenceViolationError",
     "SQLAlchemyDocumentStore",
+    "SQLAlchemyIdempotencyStore",
+    "SQLAlchemyInboxStore",
     "SQLAlchemyOutboxStore",
     "SQLAlchemyRelayStore",
     "SQLAlchemyRowStore",
@@ -48,6 +57,9 @@ __all__ = [
     "column_type",
     "document_table",
     "document_tables",
+    "idempotency_table",
+    "inbox_of",
+    "inbox_table",
     "json_column_type",
     "outbox_of",
     "outbox_table",

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import (
     Engine,
-    and_,
     bindparam,
     delete,
     exists,
@@ -39,7 +38,9 @@ from creativeflow_shared.application.ports import (
     DeadLetter,
     OutboxStats,
     claim_runs,
+    run_length,
 )
+from creativeflow_shared.infrastructure.sqlalchemy._memo import Memo
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import outbox_message
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ class SQLAlchemyRelayStore:
     ) -> list[ClaimedMessage]:
         """Lease up to ``limit`` due messages to ``relay_id`` (see ``RelayStore.claim``)."""
         return await self._run(
-            functools.partial(self._claim, relay_id, limit=limit, now=now, until=lease_until)
+            functools.partial(self._claim, relay_id, limit=limit, now=now, until=lease_until),
+            relaxed=True,
         )
 
     async def mark_published(self, relay_id: str, ids: Sequence[UUID], *, now: datetime) -> None:
@@ -96,7 +98,7 @@ class SQLAlchemyRelayStore:
             .where(c.id.in_(list(ids)), c.leased_by == relay_id)
             .values(status=_PUBLISHED, published_at=now, leased_by=None, leased_until=None)
         )
-        await self._run(lambda connection: connection.execute(statement))
+        await self._run(lambda connection: connection.execute(statement), relaxed=True)
 
     async def mark_failed(self, relay_id: str, failures: Sequence[FailedMessage]) -> None:
         """Count a failed attempt of each message ``relay_id`` holds; retry or dead-letter."""
@@ -124,7 +126,7 @@ class SQLAlchemyRelayStore:
             }
             for failure in failures
         ]
-        await self._run(lambda connection: connection.execute(statement, rows))
+        await self._run(lambda connection: connection.execute(statement, rows), relaxed=True)
 
     async def release(self, relay_id: str, ids: Sequence[UUID]) -> None:
         """Give back ``relay_id``'s leases on ``ids``, attempts unchanged."""
@@ -134,7 +136,7 @@ class SQLAlchemyRelayStore:
             .where(c.id.in_(list(ids)), c.leased_by == relay_id)
             .values(leased_by=None, leased_until=None)
         )
-        await self._run(lambda connection: connection.execute(statement))
+        await self._run(lambda connection: connection.execute(statement), relaxed=True)
 
     async def dead_letters(self, *, limit: int) -> list[DeadLetter]:
         """Return up to ``limit`` dead-lettered messages, oldest first."""
@@ -188,60 +190,14 @@ class SQLAlchemyRelayStore:
     def _claim(
         self, relay_id: str, connection: Connection, *, limit: int, now: datetime, until: datetime
     ) -> list[ClaimedMessage]:
-        table = self._table
-        o = table.c
-        earlier = table.alias("earlier")
-        e = earlier.c
-        blocked = exists().where(
-            e.aggregatetype == o.aggregatetype,
-            e.aggregateid == o.aggregateid,
-            e.status != _PUBLISHED,
-            tuple_(func.coalesce(e.aggregateversion, 0), e.id)
-            < tuple_(func.coalesce(o.aggregateversion, 0), o.id),
-        )
-        heads_statement = (
-            select(o.aggregatetype, o.aggregateid)
-            .where(
-                o.status == _PENDING,
-                o.available_at <= now,
-                or_(o.leased_until.is_(None), o.leased_until <= now),
-                ~blocked,
-            )
-            .order_by(o.available_at, o.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=table)
-        )
-        heads = [(row[0], row[1]) for row in connection.execute(heads_statement)]
+        statements = _CLAIMS.get(self._table.info, lambda: _Claims(self._table))
+        heads_params = {"b_now": now, "b_limit": limit}
+        heads = [(row[0], row[1]) for row in connection.execute(statements.heads, heads_params)]
         if not heads:
             return []
-        keys = [and_(o.aggregatetype == kind, o.aggregateid == key) for kind, key in heads]
-        # Each head and, behind it, no more rows than the batch has room for: the light
-        # columns only; the whole messages are read for the rows claimed.
-        rank = func.row_number().over(
-            partition_by=(o.aggregatetype, o.aggregateid),
-            order_by=(func.coalesce(o.aggregateversion, 0), o.id),
-        )
-        ranked = (
-            select(
-                o.id,
-                o.aggregatetype,
-                o.aggregateid,
-                o.attempts,
-                o.available_at,
-                o.leased_until,
-                rank.label("position"),
-            )
-            .where(o.status == _PENDING, or_(*keys))
-            .subquery()
-        )
-        r = ranked.c
-        rows_statement = (
-            select(r.id, r.aggregatetype, r.aggregateid, r.attempts, r.available_at, r.leased_until)
-            .where(r.position <= limit - len(heads) + 1)
-            .order_by(r.aggregatetype, r.aggregateid, r.position)
-        )
         pending: dict[tuple[str, str], list[ClaimableRow]] = {}
-        for row in connection.execute(rows_statement):
+        rows_params = {"b_keys": heads, "b_run": run_length(len(heads), limit)}
+        for row in connection.execute(statements.runs, rows_params):
             pending.setdefault((row.aggregatetype, row.aggregateid), []).append(
                 ClaimableRow(
                     id=row.id,
@@ -251,22 +207,97 @@ class SQLAlchemyRelayStore:
                 )
             )
         chosen = claim_runs(heads, pending, limit=limit, now=now)
-        chosen_ids = [row.id for row in chosen]
-        messages = {
-            row.id: outbox_message(row)
-            for row in connection.execute(select(table).where(o.id.in_(chosen_ids)))
+        lease = {"b_ids": [row.id for row in chosen], "b_relay": relay_id, "b_until": until}
+        leased = {
+            row.id: outbox_message(row) for row in connection.execute(statements.lease, lease)
         }
-        connection.execute(
-            update(table).where(o.id.in_(chosen_ids)).values(leased_by=relay_id, leased_until=until)
-        )
-        return [ClaimedMessage(message=messages[row.id], attempts=row.attempts) for row in chosen]
+        return [ClaimedMessage(message=leased[row.id], attempts=row.attempts) for row in chosen]
 
-    async def _run(self, work: Callable[[Connection], T]) -> T:
+    async def _run(self, work: Callable[[Connection], T], *, relaxed: bool = False) -> T:
+        """Run ``work`` in a transaction of its own.
+
+        ``relaxed``: the write need not survive a crash of the database server, so on
+        PostgreSQL its commit does not wait for the disk (``synchronous_commit = off``). A
+        claim, a mark or a release that is lost only makes the relay publish a message again,
+        which at-least-once delivery allows; the outbox row itself was written durably by
+        the unit of work.
+        """
+        if relaxed:
+            work = functools.partial(_without_waiting_for_disk, work)
         engine = self._engine
         if isinstance(engine, Engine):
             return await asyncio.to_thread(_in_transaction, engine, work)
         async with engine.begin() as connection:
             return await connection.run_sync(work)
+
+
+class _Claims:
+    """The statements of a claim on one outbox table, built once (their SQL is cached)."""
+
+    def __init__(self, table: Table) -> None:
+        o = table.c
+        e = table.alias("earlier").c
+        blocked = exists().where(  # an earlier row of the aggregate is not published
+            e.aggregatetype == o.aggregatetype,
+            e.aggregateid == o.aggregateid,
+            e.status != _PUBLISHED,
+            tuple_(func.coalesce(e.aggregateversion, 0), e.id)
+            < tuple_(func.coalesce(o.aggregateversion, 0), o.id),
+        )
+        now = bindparam("b_now", type_=o.available_at.type)
+        self.heads = (
+            select(o.aggregatetype, o.aggregateid)
+            .where(
+                o.status == _PENDING,
+                o.available_at <= now,
+                or_(o.leased_until.is_(None), o.leased_until <= now),
+                ~blocked,
+            )
+            .order_by(o.available_at, o.id)
+            .limit(bindparam("b_limit"))
+            .with_for_update(skip_locked=True, of=table)
+        )
+        # Each head and, behind it, its share of the batch: the light columns only.
+        position = func.row_number().over(
+            partition_by=(o.aggregatetype, o.aggregateid),
+            order_by=(func.coalesce(o.aggregateversion, 0), o.id),
+        )
+        keys = tuple_(o.aggregatetype, o.aggregateid).in_(bindparam("b_keys", expanding=True))
+        ranked = (
+            select(
+                o.id,
+                o.aggregatetype,
+                o.aggregateid,
+                o.attempts,
+                o.available_at,
+                o.leased_until,
+                position.label("position"),
+            )
+            .where(o.status == _PENDING, keys)
+            .subquery()
+        )
+        r = ranked.c
+        self.runs = (
+            select(r.id, r.aggregatetype, r.aggregateid, r.attempts, r.available_at, r.leased_until)
+            .where(r.position <= bindparam("b_run"))
+            .order_by(r.aggregatetype, r.aggregateid, r.position)
+        )
+        # The lease, and the whole messages of the claimed rows, in one statement.
+        self.lease = (
+            update(table)
+            .where(o.id.in_(bindparam("b_ids", expanding=True)))
+            .values(leased_by=bindparam("b_relay"), leased_until=bindparam("b_until"))
+            .returning(*table.c)
+        )
+
+
+_CLAIMS: Memo[_Claims] = Memo("relay claims")
+
+
+def _without_waiting_for_disk(work: Callable[[Connection], T], connection: Connection) -> T:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    return work(connection)
 
 
 def _in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:

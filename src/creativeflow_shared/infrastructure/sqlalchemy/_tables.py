@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from creativeflow_shared.application import (
+    INBOX_KEY_MAX_LENGTH,
     OUTBOX_NAME_MAX_LENGTH,
     RELAY_ID_MAX_LENGTH,
     TENANT_ID_MAX_LENGTH,
@@ -30,12 +31,16 @@ from creativeflow_shared.application import (
 from creativeflow_shared.infrastructure.sqlalchemy._column_types import UtcDateTime, column_type
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from creativeflow_shared.application import DocumentRepository
     from creativeflow_shared.application.ports import Storage
 
 __all__ = [
     "document_table",
     "document_tables",
+    "inbox_of",
+    "inbox_table",
     "json_column_type",
     "outbox_of",
     "outbox_table",
@@ -58,7 +63,8 @@ class _Declared:
         default_factory=dict[type["DocumentRepository[Any, Any]"], Table]
     )
     by_storage: dict[Storage, Table] = field(default_factory=dict["Storage", Table])
-    outbox: Table | None = None
+    #: The tables a MetaData holds one of, by kind: ``"outbox"``, ``"inbox"``.
+    singles: dict[str, Table] = field(default_factory=dict[str, Table])
 
 
 def _registry(metadata: MetaData) -> _Declared:
@@ -154,34 +160,63 @@ def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:
         ValueError: If ``metadata`` already holds an outbox table (a unit of work writes its
             events to one outbox).
     """
-    existing = _registry(metadata).outbox
-    if existing is not None:
-        msg = f"this MetaData already has an outbox table ({existing.name}): declare one"
-        raise ValueError(msg)
-    table = Table(
-        name,
+    return _declare_single(
         metadata,
-        Column("id", Uuid, primary_key=True),
-        Column("aggregatetype", String(OUTBOX_NAME_MAX_LENGTH), nullable=False),
-        Column("aggregateid", String(OUTBOX_NAME_MAX_LENGTH), nullable=False),
-        Column("aggregateversion", BigInteger, nullable=True),
-        Column("type", String(OUTBOX_NAME_MAX_LENGTH), nullable=False),
-        Column("schemaversion", Integer, nullable=False),
-        Column("payload", json_column_type(), nullable=False),
-        Column("headers", json_column_type(), nullable=False),
-        Column("occurred_at", UtcDateTime, nullable=False),
-        Column("available_at", UtcDateTime, nullable=False),
-        Column("published_at", UtcDateTime, nullable=True),
-        Column("attempts", Integer, nullable=False, server_default=text("0")),
-        Column("last_error", Text, nullable=True),
-        Column("status", String(16), nullable=False, server_default=text("'pending'")),
-        Column("leased_by", String(RELAY_ID_MAX_LENGTH), nullable=True),
-        Column("leased_until", UtcDateTime, nullable=True),
-        Index(f"ix_{name}_status_available_at", "status", "available_at"),
-        Index(f"ix_{name}_aggregate", "aggregatetype", "aggregateid", "aggregateversion"),
+        "outbox",
+        lambda: Table(
+            name,
+            metadata,
+            Column("id", Uuid, primary_key=True),
+            Column("aggregatetype", String(OUTBOX_NAME_MAX_LENGTH), nullable=False),
+            Column("aggregateid", String(OUTBOX_NAME_MAX_LENGTH), nullable=False),
+            Column("aggregateversion", BigInteger, nullable=True),
+            Column("type", String(OUTBOX_NAME_MAX_LENGTH), nullable=False),
+            Column("schemaversion", Integer, nullable=False),
+            Column("payload", json_column_type(), nullable=False),
+            Column("headers", json_column_type(), nullable=False),
+            Column("occurred_at", UtcDateTime, nullable=False),
+            Column("available_at", UtcDateTime, nullable=False),
+            Column("published_at", UtcDateTime, nullable=True),
+            Column("attempts", Integer, nullable=False, server_default=text("0")),
+            Column("last_error", Text, nullable=True),
+            Column("status", String(16), nullable=False, server_default=text("'pending'")),
+            Column("leased_by", String(RELAY_ID_MAX_LENGTH), nullable=True),
+            Column("leased_until", UtcDateTime, nullable=True),
+            Index(f"ix_{name}_status_available_at", "status", "available_at"),
+            Index(f"ix_{name}_aggregate", "aggregatetype", "aggregateid", "aggregateversion"),
+        ),
     )
-    _registry(metadata).outbox = table
-    return table
+
+
+def inbox_table(metadata: MetaData, *, name: str = "inbox") -> Table:
+    """Declare the inbox table: the messages each consumer has handled (G4).
+
+    Its primary key is the message id and the consumer's name: a unit of work that notes a
+    message handled already cannot commit (``UnitOfWork.receive``).
+
+    Raises:
+        ValueError: If ``metadata`` already holds an inbox table.
+    """
+    return _declare_single(
+        metadata,
+        "inbox",
+        lambda: Table(
+            name,
+            metadata,
+            Column("message_id", String(INBOX_KEY_MAX_LENGTH), primary_key=True),
+            Column("consumer", String(INBOX_KEY_MAX_LENGTH), primary_key=True),
+            Column("received_at", UtcDateTime, nullable=False),
+        ),
+    )
+
+
+def inbox_of(metadata: MetaData) -> Table:
+    """Return the inbox table declared on ``metadata``.
+
+    Raises:
+        LookupError: If no inbox table was declared.
+    """
+    return _single_of(metadata, "inbox")
 
 
 def outbox_of(metadata: MetaData) -> Table:
@@ -190,9 +225,25 @@ def outbox_of(metadata: MetaData) -> Table:
     Raises:
         LookupError: If no outbox table was declared.
     """
-    table = _registry(metadata).outbox
+    return _single_of(metadata, "outbox")
+
+
+def _declare_single(metadata: MetaData, kind: str, declare: Callable[[], Table]) -> Table:
+    """Declare the one table of ``kind`` a MetaData may hold (a second one is refused)."""
+    singles = _registry(metadata).singles
+    existing = singles.get(kind)
+    if existing is not None:
+        msg = f"this MetaData already has an {kind} table ({existing.name}): declare one"
+        raise ValueError(msg)
+    table = singles[kind] = declare()
+    return table
+
+
+def _single_of(metadata: MetaData, kind: str) -> Table:
+    """The table of ``kind`` declared on ``metadata`` by ``<kind>_table``."""
+    table = _registry(metadata).singles.get(kind)
     if table is None:
-        msg = "declare the outbox first: outbox_table(metadata)"
+        msg = f"declare the {kind} first: {kind}_table(metadata)"
         raise LookupError(msg)
     return table
 

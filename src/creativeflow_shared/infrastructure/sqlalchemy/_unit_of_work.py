@@ -23,10 +23,11 @@ from creativeflow_shared.application import AsyncUnitOfWork, CommitError, UnitOf
 from creativeflow_shared.domain import AlreadyExistsError
 from creativeflow_shared.infrastructure.sqlalchemy._document_store import SQLAlchemyDocumentStore
 from creativeflow_shared.infrastructure.sqlalchemy._errors import translate_error
+from creativeflow_shared.infrastructure.sqlalchemy._inbox_store import SQLAlchemyInboxStore
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import SQLAlchemyOutboxStore
 from creativeflow_shared.infrastructure.sqlalchemy._row_storage import RowStorage
 from creativeflow_shared.infrastructure.sqlalchemy._row_store import SQLAlchemyRowStore
-from creativeflow_shared.infrastructure.sqlalchemy._tables import outbox_of, table_of
+from creativeflow_shared.infrastructure.sqlalchemy._tables import inbox_of, outbox_of, table_of
 from creativeflow_shared.infrastructure.sqlalchemy._transactions import Transactions
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
     from creativeflow_shared.application.ports import (
+        InboxStore,
         OutboxStore,
         RecordCodec,
         RecordStore,
@@ -83,6 +85,9 @@ class _ConnectionStores:
 
     def outbox_store(self) -> OutboxStore:
         return SQLAlchemyOutboxStore(self.connection, outbox_of(self._metadata))
+
+    def inbox_store(self) -> InboxStore:
+        return SQLAlchemyInboxStore(self.connection, inbox_of(self._metadata))
 
     def session(self) -> Session:
         """Return the session of this transaction, joining it on first use."""
