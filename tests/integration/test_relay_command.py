@@ -32,6 +32,8 @@ from creativeflow_shared.relay import JsonLogFormatter, RelaySettings, main
 from creativeflow_shared.relay._cli import _report
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from sqlalchemy import Engine, Table
 
 
@@ -50,12 +52,13 @@ def _message(aggregate: str, version: int) -> OutboxMessage:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> tuple[str, Engine, Table]:
+def database(tmp_path: Path) -> Iterator[tuple[str, Engine, Table]]:
     url = f"sqlite:///{tmp_path / 'relay.db'}"
     engine = create_engine(url)
     table = outbox_table(MetaData(), name="outbox")
     table.metadata.create_all(engine)
-    return url, engine, table
+    yield url, engine, table
+    engine.dispose()
 
 
 def _add(engine: Engine, table: Table, *messages: OutboxMessage) -> None:
