@@ -91,6 +91,14 @@ def _leased_by(engine: Engine, table: Table, relay_id: str) -> set[UUID]:
         return set(connection.execute(query).scalars())
 
 
+def _wait_for_claims(engine: Engine, table: Table, relay_id: str) -> None:
+    """Wait until ``relay_id`` holds committed claims (between two batches it holds none)."""
+    deadline = time.monotonic() + 60
+    while not _leased_by(engine, table, relay_id):
+        assert time.monotonic() < deadline, f"{relay_id} claimed nothing within a minute"
+        time.sleep(0.002)
+
+
 def _pending(engine: Engine, table: Table) -> int:
     query = select(func.count()).select_from(table).where(table.c.status != "published")
     with engine.connect() as connection:
@@ -142,10 +150,9 @@ def test_g2_a_relay_killed_five_times_loses_no_event(
     for kill in range(KILLS):
         relay_id = f"g2-crash-{suffix}-{kill}"
         process = _relay(database_url, rabbitmq_url, exchange, relay_id)
-        deadline = time.monotonic() + 60  # however slowly the process starts on a busy machine
-        while not _leased_by(postgres_tables, table, relay_id) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(chance.uniform(0.0, 0.3))  # then at a random point of its work
+        _wait_for_claims(postgres_tables, table, relay_id)  # however slowly it starts
+        time.sleep(chance.uniform(0.0, 0.3))  # then at a random point of its work,
+        _wait_for_claims(postgres_tables, table, relay_id)  # while it holds a batch
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=10)  # and close its pipe
         assert process.returncode == -signal.SIGKILL

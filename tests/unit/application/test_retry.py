@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 
 import pytest
 from returns.result import Failure, Result, Success
@@ -42,11 +44,24 @@ class Operation:
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits between attempts (recorded instead of slept), sync and async."""
     recorded: list[float] = []
+    # Only this thread's waits: a server another test left running in a thread of its own
+    # (an event loop that sleeps between polls) keeps its real sleeps.
+    this_thread = threading.get_ident()
+    real_sleep, real_async_sleep = time.sleep, asyncio.sleep
 
-    async def no_sleep(seconds: float) -> None:
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() != this_thread:
+            real_sleep(seconds)
+            return
         recorded.append(seconds)
 
-    monkeypatch.setattr("time.sleep", recorded.append)
+    async def no_sleep(seconds: float) -> None:
+        if threading.get_ident() != this_thread:
+            await real_async_sleep(seconds)
+            return
+        recorded.append(seconds)
+
+    monkeypatch.setattr("time.sleep", sleep)
     monkeypatch.setattr("asyncio.sleep", no_sleep)
     return recorded
 
