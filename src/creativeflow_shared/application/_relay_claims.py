@@ -23,9 +23,14 @@ if TYPE_CHECKING:
 __all__ = ["ClaimableRow", "claim_runs", "publication_order", "run_length"]
 
 
-def publication_order(message: OutboxMessage) -> tuple[int, UUID]:
-    """The key that orders one aggregate's messages: its version, then the event id."""
-    return (message.aggregate_version or 0, message.id)
+def publication_order(message: OutboxMessage) -> tuple[bool, int, UUID]:
+    """The key that orders one aggregate's messages: its version, then the event id.
+
+    Messages without a version come after the versioned ones, as an ascending SQL index
+    orders absent values on PostgreSQL.
+    """
+    version = message.aggregate_version
+    return (version is None, version or 0, message.id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,79 +16,38 @@ fixture that returns a ``RelayStoreHarness`` on an empty outbox.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from typing_extensions import override
 
 from creativeflow_shared.application import OutboxMessage, OutboxRelay, RelayPolicy
 from creativeflow_shared.application.ports import FailedMessage
-from creativeflow_shared.domain import FixedClock, uuid7
+from creativeflow_shared.domain import FixedClock
+from creativeflow_shared.testing._relay_claim_contract import RelayClaimContract
+from creativeflow_shared.testing._relay_contract_support import (
+    LEASE,
+    T0,
+    RelayStoreHarness,
+    by_id,
+    claim,
+    ids,
+    message,
+)
 from creativeflow_shared.testing._relay_fakes import InMemoryPublisher
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from uuid import UUID
 
     from creativeflow_shared.application.ports import (
-        ClaimedMessage,
         PublishOutcome,
-        RelayStore,
     )
 
 __all__ = ["RelayStoreContract", "RelayStoreHarness"]
 
-T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-LEASE = timedelta(seconds=30)
 
-
-class RelayStoreHarness(Protocol):
-    """What ``RelayStoreContract`` needs of an adapter: its store, and a way to fill it."""
-
-    @property
-    def store(self) -> RelayStore:
-        """The relay store under test, on an empty outbox."""
-        ...
-
-    def add(self, messages: Sequence[OutboxMessage]) -> None:
-        """Store ``messages`` in the outbox as a committed unit of work would."""
-        ...
-
-
-def message(aggregate: str, version: int, *, at: datetime = T0) -> OutboxMessage:
-    """An outbox message of the aggregate ``aggregate`` at ``version`` (text no store mangles)."""
-    return OutboxMessage(
-        id=uuid7(),
-        aggregate_type="Job",
-        aggregate_id=aggregate,
-        aggregate_version=version,
-        event_type="JobStepped",
-        schema_version=1,
-        payload={"step": version, "text": "\u00e9\u2028"},
-        headers={"correlation_id": "c-1"},
-        occurred_at=at,
-    )
-
-
-def by_id(message: OutboxMessage) -> UUID:
-    """Sort key: the message's id."""
-    return message.id
-
-
-def ids(claimed: Sequence[ClaimedMessage]) -> list[UUID]:
-    """The ids of claimed messages, in order."""
-    return [item.message.id for item in claimed]
-
-
-async def claim(
-    store: RelayStore, relay: str, *, limit: int = 100, now: datetime = T0
-) -> list[ClaimedMessage]:
-    """Claim for ``relay`` at ``now`` with the suite's lease."""
-    return await store.claim(relay, limit=limit, now=now, lease_until=now + LEASE)
-
-
-class RelayStoreContract:
+class RelayStoreContract(RelayClaimContract):
     """What every ``RelayStore`` does (run as ``Test<Adapter>``, with a ``relay_outbox``)."""
 
     def test_a_claim_gives_each_aggregate_in_order_and_leases_it(
@@ -98,16 +57,16 @@ class RelayStoreContract:
 
         async def scenario() -> None:
             """The case, in one event loop (each test runs its own)."""
-            a = [message("a", v) for v in (1, 2, 3)]
-            b = [message("b", v) for v in (1, 2)]
-            relay_outbox.add([a[2], b[1], a[0], b[0], a[1]])  # stored out of order
+            a = [message("a", v) for v in (3, 1, 2)]  # ids in another order than versions
+            b = [message("b", v) for v in (None, 1, 2)]  # no version: after the versioned
+            relay_outbox.add([a[0], b[2], a[1], b[0], b[1], a[2]])
             claimed = await claim(relay_outbox.store, "r1")
             by_aggregate: dict[str, list[int | None]] = {}
             for item in claimed:
                 by_aggregate.setdefault(item.message.aggregate_id, []).append(
                     item.message.aggregate_version
                 )
-            assert by_aggregate == {"a": [1, 2, 3], "b": [1, 2]}
+            assert by_aggregate == {"a": [1, 2, 3], "b": [1, 2, None]}
             assert sorted((m.message for m in claimed), key=by_id) == sorted([*a, *b], key=by_id)
             assert all(item.attempts == 0 for item in claimed)
             assert await claim(relay_outbox.store, "r2") == []  # leased: nothing for another relay

@@ -1,14 +1,20 @@
-"""The consumer's policy and attempt counting, and confirms that end in a cancellation."""
+"""The consumer's policy and attempt counting, and confirms that end in a cancellation or late."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from creativeflow_shared.infrastructure.rabbitmq import ATTEMPTS_HEADER, ConsumerPolicy
+from creativeflow_shared.application import OutboxMessage
+from creativeflow_shared.domain import uuid7
+from creativeflow_shared.infrastructure.rabbitmq import (
+    ATTEMPTS_HEADER,
+    ConsumerPolicy,
+    RabbitMQPublisher,
+)
 from creativeflow_shared.infrastructure.rabbitmq._confirms import publish_confirmed
 from creativeflow_shared.infrastructure.rabbitmq._consumer import _attempts
 
@@ -62,10 +68,15 @@ class _HangingExchange:
     def __init__(self, *, cancel_inside: bool) -> None:
         self.cancel_inside = cancel_inside
 
-    async def publish(self, *args: object, **kwargs: object) -> None:
+    async def publish(
+        self,
+        *args: object,
+        timeout: float | None = None,  # noqa: ASYNC109 (aio-pika's signature, which it fakes)
+        **kwargs: object,
+    ) -> None:
         if self.cancel_inside:
             raise asyncio.CancelledError
-        await asyncio.Event().wait()
+        await asyncio.wait_for(asyncio.Event().wait(), timeout)  # as aio-pika bounds the wait
 
 
 def _exchange(*, cancel_inside: bool) -> AbstractExchange:
@@ -82,6 +93,15 @@ async def test_a_confirm_cancelled_by_the_closing_channel_is_a_failure() -> None
 
 
 @pytest.mark.asyncio
+async def test_a_confirm_that_does_not_come_in_time_is_a_failure() -> None:
+    message = cast("AbstractMessage", object())
+
+    reason = await publish_confirmed(_exchange(cancel_inside=False), message, "k", within=0.01)
+
+    assert reason == "no confirm from the broker within 0.01 s"
+
+
+@pytest.mark.asyncio
 async def test_cancelling_the_publisher_itself_still_cancels_it() -> None:
     message = cast("AbstractMessage", object())
     task = asyncio.create_task(
@@ -93,3 +113,34 @@ async def test_cancelling_the_publisher_itself_still_cancels_it() -> None:
 
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+@pytest.mark.asyncio
+async def test_cancelling_a_publication_cancels_every_message_it_was_waiting_for() -> None:
+    publisher = RabbitMQPublisher("amqp://127.0.0.1/", exchange="events", source="/j")
+    publisher._exchange = _exchange(cancel_inside=False)  # connected to a broker that hangs
+    messages = [_outbox_message(), _outbox_message()]
+    task = asyncio.create_task(publisher.publish(messages))
+    await asyncio.sleep(0.01)  # let it send and wait
+    assert len(asyncio.all_tasks()) == 4  # this test, the publication and its two messages
+
+    task.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0)  # the cancelled sends end
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+def _outbox_message() -> OutboxMessage:
+    return OutboxMessage(
+        id=uuid7(),
+        aggregate_type="Job",
+        aggregate_id="job-1",
+        aggregate_version=1,
+        event_type="JobStepped",
+        schema_version=1,
+        payload={},
+        headers={},
+        occurred_at=datetime.now(UTC),
+    )

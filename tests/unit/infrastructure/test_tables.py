@@ -231,9 +231,18 @@ def test_the_outbox_has_relay_and_per_aggregate_indexes() -> None:
 
     assert _indexes(table) == {
         "ix_unit_tables_outbox_status_available_at": ["status", "available_at"],
-        "ix_unit_tables_outbox_aggregate": ["aggregatetype", "aggregateid", "aggregateversion"],
+        "ix_unit_tables_outbox_unpublished": [
+            "aggregatetype",
+            "aggregateid",
+            "aggregateversion",
+            "id",
+        ],
     }
     assert all(isinstance(index, Index) for index in table.indexes)
+    unpublished = next(i for i in table.indexes if i.name == "ix_unit_tables_outbox_unpublished")
+    for dialect in ("postgresql", "sqlite"):
+        where = unpublished.dialect_options[dialect]["where"]
+        assert str(where) == "status <> 'published'"
 
 
 def test_the_outbox_is_named_outbox_by_default() -> None:

@@ -18,9 +18,12 @@ BROKER_FAULTS: Final = (AMQPError, ChannelInvalidStateError, OSError, TimeoutErr
 
 
 async def publish_confirmed(
-    exchange: AbstractExchange, message: AbstractMessage, routing_key: str, *, within: float
+    exchange: AbstractExchange, message: AbstractMessage, routing_key: str, *, within: float | None
 ) -> str | None:
     """Publish ``message`` as mandatory and wait for the broker's confirm.
+
+    ``within``: the seconds to wait for the confirm, or ``None`` when the caller bounds the
+    wait itself (a batch's one deadline costs less than a timer per message).
 
     The channel must have publisher confirms on and ``on_return_raises``, so that a returned
     (unroutable) message raises instead of passing for a confirmed one.

@@ -109,6 +109,9 @@ class RabbitMQPublisher:
     async def publish(self, messages: Sequence[OutboxMessage]) -> PublishOutcome:
         """Publish ``messages`` concurrently and wait for the broker's answer to each.
 
+        The call waits at most ``timeout`` seconds in all: a message the broker has not
+        confirmed by then is a failure.
+
         Returns:
             The ids the broker confirmed, and for each other message why it failed.
 
@@ -119,15 +122,31 @@ class RabbitMQPublisher:
         if exchange is None:
             msg = "connect the publisher (await publisher.connect(), or async with) first"
             raise RuntimeError(msg)
-        reasons = await asyncio.gather(*(self._publish(exchange, m) for m in messages))
+        sends = [asyncio.ensure_future(self._publish(exchange, m)) for m in messages]
+        if not sends:
+            return PublishOutcome(confirmed=frozenset(), failures={})
+        try:  # one deadline for the whole call
+            await asyncio.wait(sends, timeout=self.timeout)
+        finally:  # past the deadline, or the caller is cancelled: stop waiting for the rest
+            late = [send for send in sends if not send.done()]
+            for send in late:
+                send.cancel()
+        if late:
+            await asyncio.wait(late)
         failures: dict[UUID, str] = {}
         confirmed: set[UUID] = set()
-        for message, reason in zip(messages, reasons, strict=True):
+        for message, send in zip(messages, sends, strict=True):
+            reason = self._late if send.cancelled() else send.result()
             if reason is None:
                 confirmed.add(message.id)
             else:
                 failures[message.id] = reason
         return PublishOutcome(confirmed=frozenset(confirmed), failures=failures)
+
+    @property
+    def _late(self) -> str:
+        """Why a message whose confirm did not come in time failed."""
+        return f"no confirm from the broker within {self.timeout:g} s"
 
     async def _publish(self, exchange: AbstractExchange, message: OutboxMessage) -> str | None:
         amqp = CloudEventEnvelope.from_outbox(message, source=self.source).to_amqp()
@@ -139,4 +158,4 @@ class RabbitMQPublisher:
             message_id=str(message.id),
             delivery_mode=DeliveryMode.PERSISTENT,
         )
-        return await publish_confirmed(exchange, body, message.event_type, within=self.timeout)
+        return await publish_confirmed(exchange, body, message.event_type, within=None)

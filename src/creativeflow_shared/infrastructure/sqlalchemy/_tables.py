@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 _INFO_KEY = "creativeflow"
+#: The rows the relay still has to publish: the predicate of the outbox's partial index.
+_UNPUBLISHED = "status <> 'published'"
 
 
 def json_column_type() -> JSON:
@@ -183,7 +185,16 @@ def outbox_table(metadata: MetaData, *, name: str = "outbox") -> Table:
             Column("leased_by", String(RELAY_ID_MAX_LENGTH), nullable=True),
             Column("leased_until", UtcDateTime, nullable=True),
             Index(f"ix_{name}_status_available_at", "status", "available_at"),
-            Index(f"ix_{name}_aggregate", "aggregatetype", "aggregateid", "aggregateversion"),
+            # The relay's walk over the aggregates that have unpublished rows (ADR 0028).
+            Index(
+                f"ix_{name}_unpublished",
+                "aggregatetype",
+                "aggregateid",
+                "aggregateversion",
+                "id",
+                postgresql_where=text(_UNPUBLISHED),
+                sqlite_where=text(_UNPUBLISHED),
+            ),
         ),
     )
 
