@@ -19,7 +19,7 @@ from creativeflow_shared.infrastructure.rabbitmq._confirms import publish_confir
 from creativeflow_shared.infrastructure.rabbitmq._consumer import _attempts
 
 if TYPE_CHECKING:
-    from aio_pika.abc import AbstractExchange, AbstractMessage
+    from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractMessage
 
 
 def test_the_delay_doubles_with_each_attempt_up_to_the_longest() -> None:
@@ -63,10 +63,19 @@ def test_a_missing_or_garbled_attempts_header_counts_none(
 
 
 class _HangingExchange:
-    """Publishes nothing and never answers, or is cancelled under its caller."""
+    """Publishes nothing and never answers, or is cancelled under its caller.
+
+    Through aio-pika's ``publish`` or, as the publisher sends, its channel's ``basic_publish``.
+    """
 
     def __init__(self, *, cancel_inside: bool) -> None:
         self.cancel_inside = cancel_inside
+
+    async def get_underlay_channel(self) -> _HangingExchange:
+        return self
+
+    async def basic_publish(self, *args: object, **kwargs: object) -> None:
+        await self.publish()
 
     async def publish(
         self,
@@ -118,7 +127,9 @@ async def test_cancelling_the_publisher_itself_still_cancels_it() -> None:
 @pytest.mark.asyncio
 async def test_cancelling_a_publication_cancels_every_message_it_was_waiting_for() -> None:
     publisher = RabbitMQPublisher("amqp://127.0.0.1/", exchange="events", source="/j")
-    publisher._exchange = _exchange(cancel_inside=False)  # connected to a broker that hangs
+    hanging = _HangingExchange(cancel_inside=False)  # connected to a broker that hangs
+    publisher._channel = cast("AbstractChannel", hanging)
+    publisher._exchange = cast("AbstractExchange", hanging)
     messages = [_outbox_message(), _outbox_message()]
     task = asyncio.create_task(publisher.publish(messages))
     await asyncio.sleep(0.01)  # let it send and wait

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Self, cast
 
-from aio_pika import DeliveryMode, Message
+from aio_pika import DeliveryMode
+from pamqp.commands import Basic
 
 from creativeflow_shared.application import CloudEventEnvelope
 from creativeflow_shared.application.ports import PublishOutcome
-from creativeflow_shared.infrastructure.rabbitmq._confirms import publish_confirmed
+from creativeflow_shared.infrastructure.rabbitmq._confirms import confirmed
 from creativeflow_shared.infrastructure.rabbitmq._connection import BrokerConnection
 from creativeflow_shared.infrastructure.rabbitmq._topology import declare_event_exchange
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
     from types import TracebackType
     from uuid import UUID
 
-    from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, HeadersType
+    from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+    from pamqp.common import FieldTable
 
     from creativeflow_shared.application import OutboxMessage
 
@@ -118,11 +120,11 @@ class RabbitMQPublisher:
         Raises:
             RuntimeError: If the publisher is not connected.
         """
-        exchange = self._exchange
-        if exchange is None:
+        channel = self._channel
+        if channel is None:
             msg = "connect the publisher (await publisher.connect(), or async with) first"
             raise RuntimeError(msg)
-        sends = [asyncio.ensure_future(self._publish(exchange, m)) for m in messages]
+        sends = [asyncio.ensure_future(self._publish(channel, m)) for m in messages]
         if not sends:
             return PublishOutcome(confirmed=frozenset(), failures={})
         try:  # one deadline for the whole call
@@ -148,14 +150,27 @@ class RabbitMQPublisher:
         """Why a message whose confirm did not come in time failed."""
         return f"no confirm from the broker within {self.timeout:g} s"
 
-    async def _publish(self, exchange: AbstractExchange, message: OutboxMessage) -> str | None:
+    async def _publish(self, channel: AbstractChannel, message: OutboxMessage) -> str | None:
         amqp = CloudEventEnvelope.from_outbox(message, source=self.source).to_amqp()
-        body = Message(
-            amqp.body,
-            # The envelope writes text and integers only, which AMQP headers carry.
-            headers=cast("HeadersType", dict(amqp.application_properties)),
+        # The AMQP properties themselves, as aio-pika's ``Message`` would build them (building
+        # them directly costs a twentieth of that).
+        properties = Basic.Properties(
             content_type=amqp.content_type,
+            # The envelope writes text and integers only, which AMQP headers carry.
+            headers=cast("FieldTable", dict(amqp.application_properties)),
+            delivery_mode=int(DeliveryMode.PERSISTENT),
             message_id=str(message.id),
-            delivery_mode=DeliveryMode.PERSISTENT,
         )
-        return await publish_confirmed(exchange, body, message.event_type, within=None)
+
+        async def publish() -> object:
+            """What ``Exchange.publish`` does, on the properties built above."""
+            underlay = await channel.get_underlay_channel()
+            return await underlay.basic_publish(
+                amqp.body,
+                exchange=self.exchange,
+                routing_key=message.event_type,
+                properties=properties,
+                mandatory=True,
+            )
+
+        return await confirmed(publish)
