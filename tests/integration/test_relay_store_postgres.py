@@ -11,11 +11,13 @@ statement that walks the aggregates with unpublished rows and reads each head's 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import MetaData, delete, event
+from sqlalchemy import MetaData, delete, event, select, text, update
 
 from creativeflow_shared.application import OutboxMessage
 from creativeflow_shared.application.ports import FailedMessage
@@ -29,8 +31,11 @@ from creativeflow_shared.infrastructure.sqlalchemy._relay_statements import rela
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from uuid import UUID
 
     from sqlalchemy import Connection, Engine, Table
+
+    from creativeflow_shared.application.ports import ClaimedMessage
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 LEASE = NOW + timedelta(seconds=30)
@@ -179,3 +184,49 @@ def test_a_claim_behind_long_backlogs_reads_each_heads_run_in_version_order(
             item.message.aggregate_version
         )
     assert by_aggregate == {"a": [1, 2, 3], "b": [1, 2, 3], "c": [1, 2, 3]}
+
+
+def test_a_row_another_claim_took_meanwhile_cuts_the_run_and_what_follows_is_released(
+    postgres_tables: Engine, outbox: Table
+) -> None:
+    first, second, third = _message("a", 1), _message("a", 2), _message("a", 3)
+    _add(postgres_tables, outbox, [first, second, third])
+    store = SQLAlchemyRelayStore(postgres_tables, outbox)
+    c = outbox.c
+    claimed: list[list[UUID]] = []
+    with postgres_tables.connect() as other:
+        # Another relay's claim of ``second``, not committed yet: the claim below does not see
+        # it, chooses all three rows, and waits at ``second`` until it commits.
+        other.execute(
+            update(outbox).where(c.id == second.id).values(leased_by="r2", leased_until=LEASE)
+        )
+        claiming = threading.Thread(
+            target=lambda: claimed.append(
+                [m.message.id for m in asyncio.run(_claim(store, limit=3))]
+            )
+        )
+        claiming.start()
+        _wait_until_a_backend_waits_for_a_lock(postgres_tables)
+        other.commit()
+        claiming.join(timeout=10)
+    assert claimed == [[first.id]]  # not ``third``: it would overtake ``second``
+    with postgres_tables.connect() as connection:
+        leases = {row.id: row.leased_by for row in connection.execute(select(c.id, c.leased_by))}
+    assert leases == {first.id: "r1", second.id: "r2", third.id: None}  # ``third`` released
+
+
+async def _claim(store: SQLAlchemyRelayStore, *, limit: int) -> list[ClaimedMessage]:
+    return await store.claim("r1", limit=limit, now=NOW, lease_until=LEASE)
+
+
+def _wait_until_a_backend_waits_for_a_lock(engine: Engine) -> None:
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    deadline = time.monotonic() + 10
+    with engine.connect() as connection:
+        while connection.execute(waiting).scalar_one() == 0:
+            assert time.monotonic() < deadline, "the claim never waited for the row"
+            connection.rollback()
+            time.sleep(0.01)

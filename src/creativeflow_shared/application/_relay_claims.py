@@ -35,24 +35,26 @@ def publication_order(message: OutboxMessage) -> tuple[bool, int, UUID]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClaimableRow:
-    """A pending outbox message as a store keeps it: what decides whether it is due.
+    """An unpublished outbox message as a store keeps it: what decides whether it is due.
 
     Attributes:
         id: The message's id.
         attempts: Failed attempts so far.
         available_at: When it is (or becomes) due.
         leased_until: When the lease another relay holds on it ends (``None``: no lease).
+        dead: Whether it was dead-lettered: never due, and the messages behind it wait.
     """
 
     id: UUID
     attempts: int
     available_at: datetime
     leased_until: datetime | None
+    dead: bool = False
 
     def due(self, now: datetime) -> bool:
-        """Whether a relay may take it at ``now``: available, and no live lease on it."""
+        """Whether a relay may take it at ``now``: not dead, available, and no live lease."""
         free = self.leased_until is None or self.leased_until <= now
-        return self.available_at <= now and free
+        return not self.dead and self.available_at <= now and free
 
 
 def claim_runs(
@@ -71,8 +73,8 @@ def claim_runs(
     Args:
         heads: The aggregates whose head the store may claim, in the order to serve them
             (at most ``limit``).
-        pending: Each of those aggregates' pending messages in publication order, its head
-            first (the first ``run_length(...)`` of them are enough).
+        pending: Each of those aggregates' unpublished messages (dead ones included) in
+            publication order, its head first (the first ``run_length(...)`` of them are enough).
         limit: The most messages to claim.
         now: The time dueness is judged at.
 

@@ -15,6 +15,7 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from creativeflow_shared.application.ports import FailedMessage
 from creativeflow_shared.testing._relay_contract_support import (
     T0,
     RelayStoreHarness,
@@ -63,6 +64,25 @@ class RelayClaimContract:
             claimed = await claim(relay_outbox.store, "r1", limit=8)  # 2 heads: 4 rows each
             assert ids(claimed) == ids_of([*a[:2], *b[:4]])
             assert ids(await claim(relay_outbox.store, "r2")) == []  # both aggregates held
+
+        asyncio.run(scenario())
+
+    def test_a_run_stops_at_a_dead_message_behind_its_head(
+        self, relay_outbox: RelayStoreHarness
+    ) -> None:
+        """A run stops at a dead message behind its head: what follows it waits."""
+
+        async def scenario() -> None:
+            """The case, in one event loop (each test runs its own)."""
+            store = relay_outbox.store
+            unversioned = message("a", None)
+            relay_outbox.add([unversioned])
+            await claim(store, "r1")
+            failure = FailedMessage(id=unversioned.id, error="poison", retry_at=None)
+            await store.mark_failed("r1", [failure])  # dead
+            later, first = message("a", None), message("a", 1)  # first: before the dead one
+            relay_outbox.add([later, first])
+            assert ids(await claim(store, "r2")) == [first.id]  # not ``later``, past the dead
 
         asyncio.run(scenario())
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    Integer,
+    BigInteger,
     and_,
+    any_,
     bindparam,
     case,
     exists,
@@ -54,20 +55,28 @@ def _publication_order(table: FromClause) -> tuple[ColumnElement[Any], ...]:
     return (o.aggregatetype, o.aggregateid, o.aggregateversion.asc().nulls_last(), o.id)
 
 
-def postgresql_claim(table: Table, due: ColumnElement[bool]) -> Update:
+def postgresql_claim(
+    table: Table, due: ColumnElement[bool], relaxed: ColumnElement[bool]
+) -> Update:
     """PostgreSQL: find, lock and lease a claim in one statement; return the leased rows.
 
+    ``due`` says a row of ``table`` may be taken (pending, available, no live lease);
+    ``relaxed`` is a condition the statement evaluates once (for its commit's setting).
     Each returned row carries ``serving`` (its head's place in the claim) and ``position``
-    (its place behind the head, from 1): ordered by both, the rows are the claim.
+    (its place behind the head, from 1): ordered by both, the rows are the claim. A row that
+    another claim took meanwhile is not leased again (the update checks ``due`` on the row as
+    it is then), so a run may come back with a gap: what follows the gap is not the caller's.
     """
     o = table.c
     aggregates = _aggregates_with_unpublished_rows(table)
+    # Each aggregate's first row, found through the primary key whatever the statistics say:
+    # ``due`` is checked on the rows found, never used to find them (see ``_only_checked``).
+    first_rows = func.array(select(aggregates.c.id).scalar_subquery())
     locked = (  # the due heads, oldest first, that no other relay is claiming right now
         select(o.id, o.aggregatetype, o.aggregateid, o.available_at)
-        .join_from(table, aggregates, o.id == aggregates.c.id)
-        .where(due)
+        .where(o.id == any_(first_rows), _only_checked(due), relaxed)
         .order_by(o.available_at, o.id)
-        .limit(bindparam("b_limit"))
+        .limit(bindparam("b_limit", type_=BigInteger))
         .with_for_update(skip_locked=True, of=table)
         .cte("locked")
     )
@@ -80,13 +89,17 @@ def postgresql_claim(table: Table, due: ColumnElement[bool]) -> Update:
     ).cte("heads")
     h = heads.c
     # claim_runs: each head takes 1 + share rows, the first ``extra`` heads one more, ...
-    room = bindparam("b_limit", type_=Integer) - h.heads
+    room = bindparam("b_limit", type_=BigInteger) - h.heads
     length = 1 + room // h.heads + case((h.serving < room % h.heads, 1), else_=0)
     behind = table.alias("behind")
     r = behind.c
     order = (r.aggregateversion.asc().nulls_last(), r.id)
     now = bindparam("b_now", type_=o.available_at.type)
-    is_due = and_(r.available_at <= now, or_(r.leased_until.is_(None), r.leased_until <= now))
+    is_due = and_(  # a dead row is not due, and blocks what follows it
+        r.status == literal_column(f"'{_PENDING}'"),
+        r.available_at <= now,
+        or_(r.leased_until.is_(None), r.leased_until <= now),
+    )
     run = (
         select(
             r.id,
@@ -96,7 +109,6 @@ def postgresql_claim(table: Table, due: ColumnElement[bool]) -> Update:
         )
         .where(
             unpublished_condition(behind),
-            r.status == literal_column(f"'{_PENDING}'"),
             r.aggregatetype == h.aggregatetype,
             r.aggregateid == h.aggregateid,
         )
@@ -113,10 +125,22 @@ def postgresql_claim(table: Table, due: ColumnElement[bool]) -> Update:
     c = chosen.c
     return (
         update(table)
-        .where(o.id == c.id)
+        .where(o.id == c.id, _only_checked(due))
         .values(leased_by=bindparam("b_relay"), leased_until=bindparam("b_until"))
         .returning(*table.c, c.serving, c.position)
     )
+
+
+def _only_checked(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``condition``, in a form the planner checks on each row but cannot search an index by.
+
+    Rows are found by primary key here. Without statistics, or with stale ones (a backlog
+    that arrived since the last ``ANALYZE``), the planner would otherwise think the pending
+    rows few and read all of them through ``ix_<outbox>_status_available_at`` for every head.
+    On a row changed by another transaction meanwhile, the condition is checked again on its
+    newest version, as any condition of the statement is.
+    """
+    return condition.is_(true())
 
 
 def _aggregates_with_unpublished_rows(table: Table) -> CTE:
@@ -176,7 +200,10 @@ def _absent(version: ColumnElement[Any]) -> ColumnElement[int]:
 
 
 def sqlite_runs(table: Table) -> Select[*tuple[Any, ...]]:
-    """SQLite: each head's pending rows up to ``b_run``, in publication order."""
+    """SQLite: each head's unpublished rows up to ``b_run``, in publication order.
+
+    Dead rows are read too: a run stops at one (``ClaimableRow.dead``).
+    """
     o = table.c
     position = func.row_number().over(
         partition_by=(o.aggregatetype, o.aggregateid),
@@ -191,14 +218,23 @@ def sqlite_runs(table: Table) -> Select[*tuple[Any, ...]]:
             o.attempts,
             o.available_at,
             o.leased_until,
+            o.status,
             position.label("position"),
         )
-        .where(o.status == literal_column(f"'{_PENDING}'"), keys)
+        .where(unpublished_condition(table), keys)
         .subquery()
     )
     r = ranked.c
     return (
-        select(r.id, r.aggregatetype, r.aggregateid, r.attempts, r.available_at, r.leased_until)
+        select(
+            r.id,
+            r.aggregatetype,
+            r.aggregateid,
+            r.attempts,
+            r.available_at,
+            r.leased_until,
+            r.status,
+        )
         .where(r.position <= bindparam("b_run"))
         .order_by(r.aggregatetype, r.aggregateid, r.position)
     )

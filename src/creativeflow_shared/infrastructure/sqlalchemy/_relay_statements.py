@@ -37,13 +37,14 @@ from creativeflow_shared.infrastructure.sqlalchemy._relay_claim_sql import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime
+    from uuid import UUID
 
     from sqlalchemy import ColumnElement, Connection, Table, Update
     from sqlalchemy.engine import Row
 
 __all__ = ["RelayStatements", "relay_statements"]
 
-_PENDING, _PUBLISHED = "pending", "published"
+_PENDING, _PUBLISHED, _DEAD = "pending", "published", "dead"
 
 
 def relay_statements(table: Table, dialect: str) -> RelayStatements:
@@ -92,7 +93,7 @@ class RelayStatements:
             else o.id.in_(bindparam("b_ids", expanding=True))
         )
         if postgresql_dialect:
-            self._claim = postgresql_claim(table, and_(due, relaxed))
+            self._claim = postgresql_claim(table, due, relaxed)
         else:
             self._heads = sqlite_heads(table, due)
             self._runs = sqlite_runs(table)
@@ -143,9 +144,11 @@ class RelayStatements:
                 connection.execute(self._claim, params | lease),
                 key=lambda row: (row.serving, row.position),
             )
-            return [
-                ClaimedMessage(message=outbox_message(row), attempts=row.attempts) for row in rows
-            ]
+            claimed, taken = _unbroken(rows)
+            if taken:  # another claim took rows of these runs meanwhile: give back what follows
+                lease["b_ids"] = taken
+                connection.execute(self.release, lease)
+            return claimed
         heads = [
             (row.aggregatetype, row.aggregateid) for row in connection.execute(self._heads, params)
         ]
@@ -172,6 +175,27 @@ def _without_waiting_for_disk(dialect: str) -> ColumnElement[bool]:
     return select(setting).scalar_subquery() == literal_column("'off'")
 
 
+def _unbroken(rows: list[Row[Any]]) -> tuple[list[ClaimedMessage], list[UUID]]:
+    """The leased rows up to the first gap in each run, and the ids of the rows past a gap.
+
+    A gap is a row another claim took between the statement's snapshot and its update:
+    publishing what follows it would overtake that row.
+    """
+    claimed: list[ClaimedMessage] = []
+    past_gap: list[UUID] = []
+    expected: tuple[int, int] = (-1, 0)
+    for row in rows:
+        serving, position = row.serving, row.position
+        if serving != expected[0]:
+            expected = (serving, 1)
+        if position == expected[1]:
+            claimed.append(ClaimedMessage(message=outbox_message(row), attempts=row.attempts))
+            expected = (serving, position + 1)
+        else:
+            past_gap.append(row.id)
+    return claimed, past_gap
+
+
 def _grouped(rows: Iterable[Row[Any]]) -> dict[tuple[str, str], list[ClaimableRow]]:
     """Pending rows by aggregate, each aggregate's in the order read."""
     pending: dict[tuple[str, str], list[ClaimableRow]] = {}
@@ -182,6 +206,7 @@ def _grouped(rows: Iterable[Row[Any]]) -> dict[tuple[str, str], list[ClaimableRo
                 attempts=row.attempts,
                 available_at=row.available_at,
                 leased_until=row.leased_until,
+                dead=row.status == _DEAD,
             )
         )
     return pending
