@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import MetaData, delete, event, select, text, update
 
-from creativeflow_shared.application import OutboxMessage
 from creativeflow_shared.application.ports import FailedMessage
 from creativeflow_shared.domain import uuid7
 from creativeflow_shared.infrastructure.sqlalchemy import (
@@ -28,6 +27,7 @@ from creativeflow_shared.infrastructure.sqlalchemy import (
     outbox_table,
 )
 from creativeflow_shared.infrastructure.sqlalchemy._relay_statements import relay_statements
+from creativeflow_shared.testing._relay_contract_support import message
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection, Engine, Table
 
+    from creativeflow_shared.application import OutboxMessage
     from creativeflow_shared.application.ports import ClaimedMessage
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -54,20 +55,6 @@ def outbox(postgres_tables: Engine, metadata: MetaData) -> Table:
     with postgres_tables.begin() as connection:
         connection.execute(delete(table))
     return table
-
-
-def _message(aggregate: str, version: int) -> OutboxMessage:
-    return OutboxMessage(
-        id=uuid7(),
-        aggregate_type="Job",
-        aggregate_id=aggregate,
-        aggregate_version=version,
-        event_type="JobStepped",
-        schema_version=1,
-        payload={"step": version},
-        headers={},
-        occurred_at=NOW - timedelta(seconds=1),
-    )
 
 
 def _add(engine: Engine, table: Table, messages: list[OutboxMessage]) -> None:
@@ -115,7 +102,7 @@ def test_each_relay_write_makes_its_own_transaction_commit_asynchronously(
 ) -> None:
     # The store sends these outside a transaction block, where each statement is a
     # transaction of its own: run here inside one, each shows what it set for its commit.
-    _add(postgres_tables, outbox, [_message("a", 1)])
+    _add(postgres_tables, outbox, [message("a", 1)])
     statements = relay_statements(outbox, "postgresql")
     held = {"b_relay": "r1", "b_ids": [uuid7()], "b_now": NOW}
     writes: list[tuple[str, Callable[[Connection], object]]] = [
@@ -137,7 +124,7 @@ def test_each_relay_write_makes_its_own_transaction_commit_asynchronously(
 def test_the_relay_leaves_the_setting_alone_and_operator_commands_stay_durable(
     postgres_tables: Engine, outbox: Table
 ) -> None:
-    messages = [_message("a", 1), _message("b", 1), _message("c", 1)]
+    messages = [message("a", 1), message("b", 1), message("c", 1)]
     _add(postgres_tables, outbox, messages)
     with postgres_tables.connect() as connection:
         durable = _setting(connection)
@@ -172,7 +159,7 @@ def test_a_claim_behind_long_backlogs_reads_each_heads_run_in_version_order(
     stored: dict[str, list[OutboxMessage]] = {}
     for aggregate in ("a", "b", "c"):
         versions = list(range(backlog, 0, -1))  # the newest version gets the smallest id
-        stored[aggregate] = [_message(aggregate, version) for version in versions]
+        stored[aggregate] = [message(aggregate, version) for version in versions]
         _add(postgres_tables, outbox, stored[aggregate])
     store = SQLAlchemyRelayStore(postgres_tables, outbox)
 
@@ -189,7 +176,7 @@ def test_a_claim_behind_long_backlogs_reads_each_heads_run_in_version_order(
 def test_a_row_another_claim_took_meanwhile_cuts_the_run_and_what_follows_is_released(
     postgres_tables: Engine, outbox: Table
 ) -> None:
-    first, second, third = _message("a", 1), _message("a", 2), _message("a", 3)
+    first, second, third = message("a", 1), message("a", 2), message("a", 3)
     _add(postgres_tables, outbox, [first, second, third])
     store = SQLAlchemyRelayStore(postgres_tables, outbox)
     c = outbox.c

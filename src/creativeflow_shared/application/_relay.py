@@ -30,6 +30,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from creativeflow_shared.application._relay_records import FailedMessage
+from creativeflow_shared.application._storable import storable
 from creativeflow_shared.domain import SystemClock
 
 if TYPE_CHECKING:
@@ -181,10 +182,16 @@ class OutboxRelay:
             jitter: A source of numbers in ``[0, 1)`` that spreads retries.
 
         Raises:
-            ValueError: If ``relay_id`` is empty or longer than ``RELAY_ID_MAX_LENGTH``.
+            ValueError: If ``relay_id`` is empty, longer than ``RELAY_ID_MAX_LENGTH``, or holds
+                a NUL character or a lone surrogate (no store keeps it in its leases).
         """
-        if relay_id is not None and not 0 < len(relay_id) <= RELAY_ID_MAX_LENGTH:
-            msg = f"a relay id holds 1 to {RELAY_ID_MAX_LENGTH} characters"
+        if relay_id is not None and not (
+            0 < len(relay_id) <= RELAY_ID_MAX_LENGTH and storable(relay_id)
+        ):
+            msg = (
+                f"a relay id holds 1 to {RELAY_ID_MAX_LENGTH} characters of valid text "
+                "without NUL characters"
+            )
             raise ValueError(msg)
         self._store = store
         self._publisher = publisher

@@ -73,8 +73,13 @@ def test_retries_double_up_to_the_ceiling_with_equal_jitter() -> None:
     assert RelayPolicy(max_attempts=10**6).retry_at(10**5, T0, 1.0) is not None  # no overflow
 
 
-@pytest.mark.parametrize("relay_id", ["", "x" * (RELAY_ID_MAX_LENGTH + 1)])
+@pytest.mark.parametrize(
+    "relay_id",
+    ["", "x" * (RELAY_ID_MAX_LENGTH + 1), "relay\x00-1", "relay-\ud800"],
+    ids=["empty", "too long", "NUL", "lone surrogate"],
+)
 def test_a_relay_id_must_fit_the_lease_column(relay_id: str) -> None:
+    # PostgreSQL refuses NUL and lone surrogates in text: such an id would fail every claim.
     with pytest.raises(ValueError, match="relay id"):
         OutboxRelay(InMemoryRelayStore(), InMemoryPublisher(), relay_id=relay_id)
 

@@ -56,8 +56,9 @@ class RelayStatements:
     """The statements of a relay store on one outbox table and dialect (their SQL is cached).
 
     Attributes:
-        one_statement_claim: Whether ``claim`` sends one statement (PostgreSQL), which can
-            then run outside a transaction block.
+        one_statement_claim: Whether ``claim`` sends one statement (PostgreSQL): it and the
+            single-statement writes (marks, releases) can then run outside a transaction
+            block, each statement a transaction of its own.
         mark_published: Mark the rows ``b_ids`` that ``b_relay`` holds published at ``b_now``.
         mark_failed: Count a failed attempt of row ``b_id`` held by ``b_relay`` (one parameter
             set per row: ``b_error``, ``b_status``, ``b_retry_at``).

@@ -28,7 +28,6 @@ from creativeflow_shared.application.ports import (
 )
 from creativeflow_shared.infrastructure.sqlalchemy._outbox_store import outbox_message
 from creativeflow_shared.infrastructure.sqlalchemy._relay_statements import (
-    RelayStatements,
     relay_statements,
 )
 
@@ -59,7 +58,7 @@ class SQLAlchemyRelayStore:
         >>> store = SQLAlchemyRelayStore(create_engine("sqlite://"), outbox_table(metadata))
     """
 
-    __slots__ = ("_engine", "_postgresql", "_table")
+    __slots__ = ("_engine", "_statements", "_table")
 
     def __init__(self, engine: Engine | AsyncEngine, table: Table) -> None:
         """Work on ``table`` (declared by ``outbox_table``) through ``engine``.
@@ -69,24 +68,24 @@ class SQLAlchemyRelayStore:
         """
         self._engine = engine
         self._table = table
-        self._postgresql = engine.dialect.name == "postgresql"
+        self._statements = relay_statements(table, engine.dialect.name)
 
     async def claim(
         self, relay_id: str, *, limit: int, now: datetime, lease_until: datetime
     ) -> list[ClaimedMessage]:
         """Lease up to ``limit`` due messages to ``relay_id`` (see ``RelayStore.claim``)."""
+        statements = self._statements
 
         def claim(connection: Connection) -> list[ClaimedMessage]:
-            """The claim, by the statements of the connection's dialect."""
-            statements = relay_statements(self._table, connection.dialect.name)
+            """The claim, by the statements of the engine's dialect."""
             return statements.claim(connection, relay_id, limit=limit, now=now, until=lease_until)
 
-        return await self._run(claim, one_statement=self._postgresql)
+        return await self._run(claim, one_statement=statements.one_statement_claim)
 
     async def mark_published(self, relay_id: str, ids: Sequence[UUID], *, now: datetime) -> None:
         """Mark the messages ``relay_id`` holds among ``ids`` as published at ``now``."""
         params = {"b_ids": list(ids), "b_relay": relay_id, "b_now": now}
-        await self._write(lambda statements: statements.mark_published, params, one=True)
+        await self._write(self._statements.mark_published, params, one=True)
 
     async def mark_failed(self, relay_id: str, failures: Sequence[FailedMessage]) -> None:
         """Count a failed attempt of each message ``relay_id`` holds; retry or dead-letter."""
@@ -100,12 +99,12 @@ class SQLAlchemyRelayStore:
             }
             for failure in failures
         ]
-        await self._write(lambda statements: statements.mark_failed, rows)
+        await self._write(self._statements.mark_failed, rows)
 
     async def release(self, relay_id: str, ids: Sequence[UUID]) -> None:
         """Give back ``relay_id``'s leases on ``ids``, attempts unchanged."""
         params = {"b_ids": list(ids), "b_relay": relay_id}
-        await self._write(lambda statements: statements.release, params, one=True)
+        await self._write(self._statements.release, params, one=True)
 
     async def dead_letters(self, *, limit: int) -> list[DeadLetter]:
         """Return up to ``limit`` dead-lettered messages, oldest first."""
@@ -158,19 +157,16 @@ class SQLAlchemyRelayStore:
 
     async def _write(
         self,
-        statement: Callable[[RelayStatements], Update],
+        statement: Update,
         params: dict[str, Any] | list[dict[str, Any]],
         *,
         one: bool = False,
     ) -> None:
         """Execute one of the relay's own writes (``one``: a single statement, see ``_run``)."""
-
-        def write(connection: Connection) -> None:
-            """The write, on the statements of the connection's dialect."""
-            statements = relay_statements(self._table, connection.dialect.name)
-            connection.execute(statement(statements), params)
-
-        await self._run(write, one_statement=one and self._postgresql)
+        one_statement = one and self._statements.one_statement_claim
+        await self._run(
+            lambda connection: connection.execute(statement, params), one_statement=one_statement
+        )
 
     async def _run(self, work: Callable[[Connection], T], *, one_statement: bool = False) -> T:
         """Run ``work`` in a transaction of its own.
